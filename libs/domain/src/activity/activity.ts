@@ -1,0 +1,60 @@
+import { checkBusinessTime } from '../business-time';
+import { accept, invalidInput, refuse, type Decision } from '../errors';
+import { checkOneOf, checkReferenceCode, checkText, checkTime, type Issues } from '../field-checks';
+import type { DecideContext } from '../project/project.decider';
+import { ACTIVITY_KINDS, ORIGIN_REGIONS, type ActivityKind, type OriginRegion } from '../vocabulary';
+
+export interface ActivityFacts {
+  readonly kind: ActivityKind;
+  readonly title: string;
+  /** Origin-region code of where the activity was held or what it was aimed at. */
+  readonly region: OriginRegion;
+  readonly unit: string;
+}
+
+export type RecordActivity = { readonly type: 'RecordActivity'; readonly activityId: string; readonly occurredAt: string } & ActivityFacts;
+
+export type ActivityHeld = {
+  readonly type: 'ActivityHeld';
+  readonly occurredAt: string;
+  readonly data: { readonly activityId: string } & ActivityFacts;
+};
+
+export type ActivityState = ({ readonly activityId: string; readonly occurredAt: string } & ActivityFacts) | null;
+
+export const activityStreamId = (activityId: string): string => `activity-${activityId}`;
+
+export function evolveActivity(_state: ActivityState, event: ActivityHeld): ActivityState {
+  return { ...event.data, occurredAt: event.occurredAt };
+}
+
+/** An activity is one event: recording it twice is a conflict. */
+export function decideActivity(command: RecordActivity, state: ActivityState, ctx: DecideContext): Decision<ActivityHeld> {
+  const issues = activityFieldIssues(command, ctx);
+  if (issues.length > 0) return refuse(invalidInput(issues));
+  if (state !== null) return refuse({ kind: 'already_exists', message: `activity ${command.activityId} exists already` });
+  const checked = checkBusinessTime(command.occurredAt, ctx.now);
+  if (!checked.ok) throw new Error('unchecked time');
+  return accept({
+    type: 'ActivityHeld',
+    occurredAt: checked.instant,
+    data: {
+      activityId: command.activityId,
+      kind: command.kind,
+      title: command.title.trim(),
+      region: command.region,
+      unit: command.unit,
+    },
+  });
+}
+
+export function activityFieldIssues(command: RecordActivity, ctx: DecideContext): Issues {
+  const issues: Issues = [];
+  const c = command as unknown as Record<string, unknown>;
+  checkTime(issues, 'occurredAt', c.occurredAt, ctx.now);
+  checkOneOf(issues, 'kind', c.kind, ACTIVITY_KINDS);
+  checkText(issues, 'title', c.title);
+  checkOneOf(issues, 'region', c.region, ORIGIN_REGIONS);
+  checkReferenceCode(issues, 'unit', c.unit, ctx.ref.units, 'unit');
+  return issues;
+}

@@ -1,0 +1,49 @@
+/** Who wrote an event: taken from the API key, never from the request body. */
+export interface Actor {
+  readonly kind: 'team' | 'partner' | 'system';
+  readonly id: string;
+}
+
+/** A stored event with its envelope (SPEC §2). */
+export interface EventEnvelope<T extends string = string, D = unknown> {
+  readonly eventId: string;
+  readonly type: T;
+  readonly streamId: string;
+  /** 1-based, per stream, gap-free. */
+  readonly version: number;
+  /** Global, unique, increasing in commit order. */
+  readonly position: number;
+  /** Business time, UTC ISO-8601. */
+  readonly occurredAt: string;
+  /** When the store committed it, UTC ISO-8601. */
+  readonly recordedAt: string;
+  readonly schemaVersion: number;
+  readonly actor: Actor;
+  readonly data: D;
+}
+
+export interface NewEvent {
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly data: unknown;
+  readonly actor: Actor;
+  readonly schemaVersion: number;
+  readonly eventId?: string;
+}
+
+/** Events to add to one stream, which must be at `expectedVersion` (0: the stream must not exist). */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly expectedVersion: number;
+  readonly events: readonly NewEvent[];
+}
+
+export class StreamVersionConflict extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | null,
+  ) {
+    super(`stream ${streamId} is at version ${actualVersion ?? 'unknown'}, not ${expectedVersion}`);
+  }
+}

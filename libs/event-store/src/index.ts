@@ -1,0 +1,3 @@
+export * from './envelope';
+export * from './postgres-event-store';
+export * from './checkpoints';

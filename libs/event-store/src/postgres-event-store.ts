@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { StreamVersionConflict, type EventEnvelope, type StreamAppend } from './envelope';
+
+/**
+ * Every append takes this transaction-scoped advisory lock just before it inserts and holds
+ * it until commit. Positions are therefore handed out in commit order: when a reader sees
+ * position n, every position below n is committed or will never exist, so following
+ * `position > checkpoint` never skips an event that commits late. The lock covers only the
+ * insert and the commit; loading and deciding happen before it, in parallel.
+ */
+const APPEND_LOCK = 7_301_002;
+
+/** Channel notified (on commit) after every append, with the last position; readers wake on it. */
+export const EVENTS_CHANNEL = 'investment_events';
+
+const COLUMNS = `event_id, type, stream_id, version, position, occurred_at, recorded_at, schema_version, actor, data`;
+
+export class PostgresEventStore {
+  constructor(private readonly pool: Pool) {}
+
+  async readStream(streamId: string): Promise<EventEnvelope[]> {
+    return (await this.readStreams([streamId])).get(streamId) ?? [];
+  }
+
+  /** The events of several streams in one query, each in version order. */
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, EventEnvelope[]>> {
+    const streams = new Map<string, EventEnvelope[]>();
+    if (streamIds.length === 0) return streams;
+    const { rows } = await this.pool.query(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`,
+      [[...new Set(streamIds)]],
+    );
+    for (const row of rows) {
+      const event = toEnvelope(row);
+      const list = streams.get(event.streamId);
+      if (list) list.push(event);
+      else streams.set(event.streamId, [event]);
+    }
+    return streams;
+  }
+
+  /**
+   * Appends to one or more streams in one transaction: all or nothing. A stream that is not
+   * at its expected version fails the whole append with StreamVersionConflict and writes
+   * nothing. `withinTransaction` runs in the same transaction after the insert (for records
+   * that must commit together with the events, e.g. idempotency answers).
+   */
+  async append(
+    appends: readonly StreamAppend[],
+    withinTransaction?: (client: PoolClient, stored: readonly EventEnvelope[]) => Promise<void>,
+  ): Promise<EventEnvelope[]> {
+    const rows = flatten(appends);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await this.checkVersions(client, appends);
+      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+      const stored = rows.length === 0 ? [] : await insert(client, rows);
+      if (withinTransaction) await withinTransaction(client, stored);
+      if (stored.length > 0) await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(stored[stored.length - 1].position)]);
+      await client.query('COMMIT');
+      return stored;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const pgError = error as { code?: string; constraint?: string; detail?: string };
+      if (pgError.code === '23505' && pgError.constraint === 'events_stream_version') {
+        const streamId = /\(stream_id, version\)=\((.*), \d+\)/.exec(pgError.detail ?? '')?.[1] ?? 'unknown';
+        const expected = appends.find((a) => a.streamId === streamId)?.expectedVersion ?? -1;
+        throw new StreamVersionConflict(streamId, expected, null);
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Events after `afterPosition`, in position (= commit) order. */
+  async readAll(afterPosition: number, limit: number): Promise<EventEnvelope[]> {
+    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [
+      afterPosition,
+      limit,
+    ]);
+    return rows.map(toEnvelope);
+  }
+
+  async headPosition(): Promise<number> {
+    const { rows } = await this.pool.query('SELECT coalesce(max(position), 0) AS head FROM events');
+    return Number(rows[0].head);
+  }
+
+  /** Cheap early refusal of a stale append; the unique (stream_id, version) constraint is the guarantee. */
+  private async checkVersions(client: PoolClient, appends: readonly StreamAppend[]): Promise<void> {
+    const { rows } = await client.query(
+      'SELECT stream_id, max(version) AS version FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
+      [appends.map((a) => a.streamId)],
+    );
+    const actual = new Map<string, number>(rows.map((r) => [r.stream_id as string, Number(r.version)]));
+    for (const append of appends) {
+      const current = actual.get(append.streamId) ?? 0;
+      if (current !== append.expectedVersion) throw new StreamVersionConflict(append.streamId, append.expectedVersion, current);
+    }
+  }
+}
+
+interface Row {
+  eventId: string;
+  type: string;
+  streamId: string;
+  version: number;
+  occurredAt: string;
+  schemaVersion: number;
+  actor: string;
+  data: string;
+}
+
+function flatten(appends: readonly StreamAppend[]): Row[] {
+  const seen = new Set<string>();
+  const rows: Row[] = [];
+  for (const append of appends) {
+    if (seen.has(append.streamId)) throw new Error(`stream ${append.streamId} appears twice in one append`);
+    seen.add(append.streamId);
+    append.events.forEach((event, i) =>
+      rows.push({
+        eventId: event.eventId ?? randomUUID(),
+        type: event.type,
+        streamId: append.streamId,
+        version: append.expectedVersion + i + 1,
+        occurredAt: event.occurredAt,
+        schemaVersion: event.schemaVersion,
+        actor: JSON.stringify(event.actor),
+        data: JSON.stringify(event.data),
+      }),
+    );
+  }
+  return rows;
+}
+
+/** One multi-row insert; rows keep their array order, so positions follow versions within a stream. */
+async function insert(client: PoolClient, rows: readonly Row[]): Promise<EventEnvelope[]> {
+  const { rows: inserted } = await client.query(
+    `INSERT INTO events (event_id, type, stream_id, version, occurred_at, recorded_at, schema_version, actor, data)
+     SELECT e.event_id, e.type, e.stream_id, e.version, e.occurred_at, clock_timestamp(), e.schema_version, e.actor, e.data
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::smallint[], $7::jsonb[], $8::jsonb[])
+            WITH ORDINALITY AS e(event_id, type, stream_id, version, occurred_at, schema_version, actor, data, n)
+      ORDER BY e.n
+     RETURNING ${COLUMNS}`,
+    [
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.type),
+      rows.map((r) => r.streamId),
+      rows.map((r) => r.version),
+      rows.map((r) => r.occurredAt),
+      rows.map((r) => r.schemaVersion),
+      rows.map((r) => r.actor),
+      rows.map((r) => r.data),
+    ],
+  );
+  return inserted.map(toEnvelope).sort((a, b) => a.position - b.position);
+}
+
+function toEnvelope(row: Record<string, unknown>): EventEnvelope {
+  return {
+    eventId: row.event_id as string,
+    type: row.type as string,
+    streamId: row.stream_id as string,
+    version: row.version as number,
+    position: Number(row.position),
+    occurredAt: (row.occurred_at as Date).toISOString(),
+    recordedAt: (row.recorded_at as Date).toISOString(),
+    schemaVersion: row.schema_version as number,
+    actor: row.actor as EventEnvelope['actor'],
+    data: row.data,
+  };
+}

@@ -1,0 +1,53 @@
+import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type Producer } from 'kafkajs';
+import type { Logger } from '@app/platform';
+import { topicNames } from './topics';
+
+export function createKafka(brokers: readonly string[], clientId: string, logger: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...rest } = log;
+        const entry = { kafka: rest };
+        if (level <= logLevel.ERROR) logger.error(entry, message);
+        else logger.warn(entry, message);
+      },
+  });
+}
+
+/**
+ * An idempotent producer: the broker drops the duplicates of its own retries, and with one
+ * request in flight a retry cannot overtake the one before it, so per-key order holds.
+ * The partitioner is set explicitly (kafkajs v2 changed the default): murmur2 by key, as the JVM clients do.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/** Creates the topics of SPEC §5 when missing; topics that exist are left as they are. */
+export async function ensureTopics(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
+  const topics = topicNames(prefix);
+  const wanted: ITopicConfig[] = [
+    { topic: topics.events, numPartitions: partitions },
+    { topic: topics.eventsDlq, numPartitions: 1 },
+    { topic: topics.kpiSnapshots, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+  ];
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Configuration from the environment, checked once at start: a wrong value stops the app
+ * with a message naming the variable. Defaults suit a developer's machine.
+ */
+export interface Config {
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  /** Empty when KAFKA_BROKERS is unset; the apps that talk to Kafka require it (the start command sets it). */
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaTopicPrefix: string;
+  readonly kafkaPartitions: number;
+  readonly ingestPort: number;
+  readonly queryPort: number;
+  /** Null when unset: the HTTP apps then generate one and print it (development only). */
+  readonly adminApiKey: string | null;
+  readonly rateLimitPerMinute: number;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/investment';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${raw}: must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const databaseUrl = env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  if (!/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL=${databaseUrl}: must be postgres://user@host:port/database`);
+  }
+  const kafkaBrokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of kafkaBrokers) {
+    if (!/^[^:\s]+:\d+$/.test(broker)) problems.push(`KAFKA_BROKERS: ${broker} must be host:port`);
+  }
+  const kafkaTopicPrefix = env.KAFKA_TOPIC_PREFIX ?? '';
+  if (!/^[A-Za-z0-9._-]*$/.test(kafkaTopicPrefix)) {
+    problems.push(`KAFKA_TOPIC_PREFIX=${kafkaTopicPrefix}: only letters, digits, '.', '_' and '-'`);
+  }
+  const adminApiKey = env.ADMIN_API_KEY || null;
+  if (adminApiKey !== null && adminApiKey.length < 16) problems.push('ADMIN_API_KEY: must be at least 16 characters');
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${logLevel}: must be fatal, error, warn, info, debug, trace or silent`);
+  }
+  const config: Config = {
+    databaseUrl,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 200),
+    kafkaBrokers,
+    kafkaTopicPrefix,
+    kafkaPartitions: int('KAFKA_PARTITIONS', 6, 1, 1000),
+    ingestPort: int('INGEST_PORT', 3000, 0, 65535),
+    queryPort: int('QUERY_PORT', 3001, 0, 65535),
+    adminApiKey,
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n- ${problems.join('\n- ')}`);
+  return config;
+}
+
+export function requireKafkaBrokers(config: Config): readonly string[] {
+  if (config.kafkaBrokers.length === 0) {
+    throw new ConfigError('KAFKA_BROKERS is not set: give host:port[,host:port], or start the stack with `npm start`');
+  }
+  return config.kafkaBrokers;
+}

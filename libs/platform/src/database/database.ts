@@ -1,0 +1,69 @@
+import { Client, Pool, type PoolConfig } from 'pg';
+import type { Logger } from '../logger';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * Sessions never sit idle inside a transaction for long: such a session would hold back
+ * every reader of the store and vacuum (DESIGN: the xmin horizon).
+ */
+const SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=120000';
+
+export function createPool(databaseUrl: string, max: number, extra: PoolConfig = {}): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, ...extra });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Creates the database named in the URL when it is missing (connecting to `postgres` on the same server). */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by another starter
+      });
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A fixed advisory-lock key: only one process migrates at a time. */
+const MIGRATION_LOCK = 7_301_001;
+
+/** Applies the migrations not yet applied, in order, each in its own transaction. */
+export async function migrate(pool: Pool, logger?: Logger): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => r.version as number));
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`);
+      }
+      applied.push(migration.version);
+      logger?.info({ migration: migration.version, name: migration.name }, 'migration applied');
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+  return applied;
+}

@@ -1,0 +1,70 @@
+/**
+ * The schema, as versioned migrations applied in order by `migrate()` at start.
+ * Never edit an applied migration: add the next one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'event store',
+    sql: `
+      -- The truth. position is handed out under a transaction-scoped advisory lock held
+      -- until commit (see libs/event-store), so positions are in commit order and a reader
+      -- that follows position never skips an event committed late.
+      CREATE TABLE events (
+        position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        event_id       uuid        NOT NULL UNIQUE,
+        stream_id      text        NOT NULL,
+        version        integer     NOT NULL CHECK (version > 0),
+        type           text        NOT NULL,
+        schema_version smallint    NOT NULL,
+        occurred_at    timestamptz NOT NULL,
+        recorded_at    timestamptz NOT NULL,
+        actor          jsonb       NOT NULL,
+        data           jsonb       NOT NULL,
+        CONSTRAINT events_stream_version UNIQUE (stream_id, version)
+      );
+      COMMENT ON TABLE events IS '事件日志: 项目与招商活动的全部事件 (the event log)';
+      CREATE INDEX events_recorded_at ON events (recorded_at);
+
+      -- How far each reader of the store (the relay, rebuilds) got.
+      CREATE TABLE checkpoints (
+        name       text PRIMARY KEY,
+        position   bigint      NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'api keys and idempotency',
+    sql: `
+      CREATE TABLE api_keys (
+        id         uuid PRIMARY KEY,
+        name       text        NOT NULL,
+        role       text        NOT NULL CHECK (role IN ('admin', 'writer', 'partner', 'reader')),
+        units      text[],
+        partner_id text,
+        key_hash   bytea       NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz
+      );
+
+      -- The first answer to each idempotency key (per API key), stored with the events it wrote.
+      CREATE TABLE idempotency_keys (
+        principal    text        NOT NULL,
+        key          text        NOT NULL,
+        request_hash text        NOT NULL,
+        status       smallint    NOT NULL,
+        body         jsonb       NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (principal, key)
+      );
+    `,
+  },
+];

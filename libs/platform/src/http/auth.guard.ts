@@ -1,0 +1,48 @@
+import { SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { ApiKeys, Principal, Role } from '../auth/api-keys';
+import type { RateLimiter } from '../auth/rate-limiter';
+import { ApiError } from './api-error';
+
+const ROLES_KEY = 'roles';
+
+/** The roles allowed on a route (or a whole controller). A route without it needs no key. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; position?: number };
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new Error('CurrentPrincipal on a route without @Roles');
+  return principal;
+});
+
+/** Bearer key → principal (401), role allowed on the route (403), per-key rate limit (429). */
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeys,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    if (!roles) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    if (!match) throw ApiError.of(401, 'unauthorized', 'missing Authorization: Bearer <key>');
+    const principal = await this.keys.authenticate(match[1]);
+    if (!principal) throw ApiError.of(401, 'unauthorized', 'unknown or revoked API key');
+    request.principal = principal;
+    if (!roles.includes(principal.role)) {
+      throw ApiError.of(403, 'forbidden', `a ${principal.role} key may not do this (needs ${roles.join(' or ')})`);
+    }
+    const retryAfter = this.limiter.take(principal.id);
+    if (retryAfter > 0) {
+      const error = ApiError.of(429, 'rate_limited', `rate limit reached; retry in ${retryAfter} s`);
+      throw new ApiError(error.answer, { 'retry-after': String(retryAfter) });
+    }
+    return true;
+  }
+}
