@@ -56,11 +56,19 @@ export function checkTime(issues: Issues, field: string, value: unknown, now: Da
   if (!result.ok) issues.push({ field, message: result.message });
 }
 
+/** Names every key of `value` that is not in `known` (`prefix` is the path of `value`, '' or 'investor.'). */
+export function checkKnownFields(issues: Issues, prefix: string, value: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (key !== 'type' && !known.includes(key)) issues.push({ field: `${prefix}${key}`, message: 'is not a known field' });
+  }
+}
+
 export function checkInvestor(issues: Issues, field: string, value: unknown): void {
   if (!isRecord(value)) {
     issues.push({ field, message: 'must be an object {name, creditCode?, originRegion, top500?}' });
     return;
   }
+  checkKnownFields(issues, `${field}.`, value, ['name', 'creditCode', 'originRegion', 'top500']);
   checkText(issues, `${field}.name`, value.name);
   if (value.creditCode !== undefined) {
     if (typeof value.creditCode !== 'string' || !isValidCreditCode(value.creditCode)) {
@@ -76,6 +84,7 @@ export function checkIndustry(issues: Issues, field: string, value: unknown, ref
     issues.push({ field, message: 'must be an object {chain, sector}' });
     return;
   }
+  checkKnownFields(issues, `${field}.`, value, ['chain', 'sector']);
   checkReferenceCode(issues, `${field}.chain`, value.chain, ref.chains, 'industry chain');
   checkOneOf(issues, `${field}.sector`, value.sector, SECTORS);
 }
@@ -87,6 +96,12 @@ export function checkChannels(issues: Issues, field: string, value: unknown): vo
   }
   value.forEach((channel, i) => checkOneOf(issues, `${field}.${i}`, channel, CHANNELS));
   if (new Set(value).size !== value.length) issues.push({ field, message: 'must not repeat a channel' });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkUuid(issues: Issues, field: string, value: unknown): void {
+  if (typeof value !== 'string' || !UUID.test(value)) issues.push({ field, message: 'must be a UUID' });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -11,6 +11,8 @@ export interface Config {
   readonly kafkaPartitions: number;
   readonly ingestPort: number;
   readonly queryPort: number;
+  /** Address the HTTP services listen on (HOST; 127.0.0.1 by default, 0.0.0.0 in containers). */
+  readonly host: string;
   /** Null when unset: the HTTP apps then generate one and print it (development only). */
   readonly adminApiKey: string | null;
   readonly rateLimitPerMinute: number;
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaPartitions: int('KAFKA_PARTITIONS', 6, 1, 1000),
     ingestPort: int('INGEST_PORT', 3000, 0, 65535),
     queryPort: int('QUERY_PORT', 3001, 0, 65535),
+    host: env.HOST || '127.0.0.1',
     adminApiKey,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -8,3 +8,5 @@ export * from './http/api-error';
 export * from './http/auth.guard';
 export * from './http/exception.filter';
 export * from './http/http-app';
+export * from './tokens';
+export * from './service';

@@ -1,6 +1,6 @@
 import { checkBusinessTime } from '../business-time';
 import { accept, invalidInput, refuse, type Decision } from '../errors';
-import { checkOneOf, checkReferenceCode, checkText, checkTime, type Issues } from '../field-checks';
+import { checkKnownFields, checkOneOf, checkUuid, checkReferenceCode, checkText, checkTime, type Issues } from '../field-checks';
 import type { DecideContext } from '../project/project.decider';
 import { ACTIVITY_KINDS, ORIGIN_REGIONS, type ActivityKind, type OriginRegion } from '../vocabulary';
 
@@ -51,6 +51,8 @@ export function decideActivity(command: RecordActivity, state: ActivityState, ct
 export function activityFieldIssues(command: RecordActivity, ctx: DecideContext): Issues {
   const issues: Issues = [];
   const c = command as unknown as Record<string, unknown>;
+  checkKnownFields(issues, '', c, ['activityId', 'occurredAt', 'kind', 'title', 'region', 'unit']);
+  checkUuid(issues, 'activityId', c.activityId);
   checkTime(issues, 'occurredAt', c.occurredAt, ctx.now);
   checkOneOf(issues, 'kind', c.kind, ACTIVITY_KINDS);
   checkText(issues, 'title', c.title);

@@ -6,6 +6,8 @@ import {
   checkBoolean,
   checkChannels,
   checkIndustry,
+  checkKnownFields,
+  checkUuid,
   checkInvestor,
   checkOneOf,
   checkReferenceCode,
@@ -142,6 +144,8 @@ export function decide(command: ProjectCommand, state: ProjectState | null, ctx:
 export function commandFieldIssues(command: ProjectCommand, ctx: DecideContext): Issues {
   const issues: Issues = [];
   const c = command as unknown as Record<string, unknown>;
+  checkKnownFields(issues, '', c, PROJECT_COMMAND_FIELDS[command.type]);
+  checkUuid(issues, 'projectId', c.projectId);
   checkTime(issues, 'occurredAt', c.occurredAt, ctx.now);
   switch (command.type) {
     case 'RegisterLead':
@@ -182,6 +186,19 @@ function checkFacts(issues: Issues, prefix: string, facts: Record<string, unknow
   if (has('unit')) checkReferenceCode(issues, `${prefix}unit`, facts.unit, ref.units, 'unit');
   if (has('plannedInvestmentWan')) checkAmount(issues, `${prefix}plannedInvestmentWan`, facts.plannedInvestmentWan, 0);
 }
+
+const FACT_FIELDS = ['name', 'investor', 'industry', 'industrial', 'channels', 'unit', 'plannedInvestmentWan'];
+
+/** The fields each command may carry (besides `type`); any other is refused as unknown. */
+export const PROJECT_COMMAND_FIELDS: Readonly<Record<ProjectCommand['type'], readonly string[]>> = {
+  RegisterLead: ['projectId', 'occurredAt', ...FACT_FIELDS],
+  RecordVisit: ['projectId', 'occurredAt', 'direction', 'note'],
+  RecordFundInvestment: ['projectId', 'occurredAt', 'fund', 'amountWan'],
+  SignProject: ['projectId', 'occurredAt', 'signedAmountWan'],
+  StartProject: ['projectId', 'occurredAt', 'startedInvestmentWan'],
+  CorrectProject: ['projectId', 'occurredAt', 'changes', 'reason'],
+  DropProject: ['projectId', 'occurredAt', 'reason'],
+};
 
 const CHANGEABLE = new Set([
   'name',

@@ -26,7 +26,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
       await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created meanwhile by another starter
+        // 42P04, or 23505 from the catalog: created meanwhile by another process starting beside this one.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {

@@ -1,0 +1,34 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { BatchController } from './write/batch.controller';
+import { ExecuteWritesHandler } from './write/execute-writes.handler';
+import { WriteController } from './write/write.controller';
+
+@Module({})
+export class IngestModule {
+  static with(deps: ServiceDeps): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [WriteController, BatchController, ApiKeysController],
+      providers: [...coreProviders(deps), ExecuteWritesHandler],
+    };
+  }
+}
+
+/** The write side's HTTP application, not yet listening. */
+export function createIngestApi(deps: ServiceDeps): Promise<NestFastifyApplication> {
+  return createHttpApp(IngestModule.with(deps), {
+    config: deps.config,
+    logger: deps.logger,
+    title: 'Investment pipeline — ingest (write side)',
+    description: 'Commands that record each investment project\'s life as events (SPEC §2, §4).',
+    health: async () => {
+      await deps.pool.query('SELECT 1');
+      return { database: 'ok' };
+    },
+  });
+}

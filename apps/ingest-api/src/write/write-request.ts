@@ -1,0 +1,105 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { activityStreamId, isRecord, projectStreamId, type ProjectCommand, type RecordActivity } from '@app/domain';
+import { errorAnswer, type Answer } from '@app/platform';
+
+export type WriteCommand = ProjectCommand | RecordActivity;
+export type WriteCommandType = WriteCommand['type'];
+
+export const WRITE_COMMAND_TYPES: readonly WriteCommandType[] = [
+  'RegisterLead',
+  'RecordVisit',
+  'RecordFundInvestment',
+  'SignProject',
+  'StartProject',
+  'CorrectProject',
+  'DropProject',
+  'RecordActivity',
+];
+
+/** One command to execute, as parsed from a single call or a batch item. */
+export interface WriteRequest {
+  readonly command: WriteCommand;
+  readonly streamId: string;
+  /** `Idempotency-Key` (single calls) or `commandId` (batch items). */
+  readonly idempotencyKey: string | null;
+  /** Fingerprint of the request as the client sent it, to tell a replay from a reused key. */
+  readonly fingerprint: string;
+  /** From `If-Match`: the version the stream must be at. */
+  readonly expectedVersion: number | null;
+}
+
+export const isActivityCommand = (command: WriteCommand): command is RecordActivity => command.type === 'RecordActivity';
+
+/**
+ * Builds a request from a JSON body, the command type and the id from the path (if any).
+ * Only the shape needed to route the command is checked here; the deciders check every field.
+ * A RegisterLead or RecordActivity without an id gets a fresh one.
+ */
+export function parseWriteRequest(
+  type: unknown,
+  body: unknown,
+  options: { pathId?: string; idempotencyKey?: unknown; idempotencyKeyField?: string; ifMatch?: unknown } = {},
+): WriteRequest | Answer {
+  if (typeof type !== 'string' || !WRITE_COMMAND_TYPES.includes(type as WriteCommandType)) {
+    return errorAnswer(400, 'invalid_input', 'unknown command type', [
+      { field: 'type', message: `must be one of: ${WRITE_COMMAND_TYPES.join(', ')}` },
+    ]);
+  }
+  if (!isRecord(body)) {
+    return errorAnswer(400, 'invalid_input', 'the body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const commandType = type as WriteCommandType;
+  const idField = commandType === 'RecordActivity' ? 'activityId' : 'projectId';
+  const creates = commandType === 'RegisterLead' || commandType === 'RecordActivity';
+  const fingerprint = createHash('sha256').update(canonicalJson({ type: commandType, pathId: options.pathId, ...body })).digest('hex');
+
+  const fields: Record<string, unknown> = { ...body, type: commandType };
+  if (options.pathId !== undefined) {
+    if (fields[idField] !== undefined && fields[idField] !== options.pathId) {
+      return errorAnswer(400, 'invalid_input', `${idField} in the body differs from the path`, [
+        { field: idField, message: 'differs from the id in the path' },
+      ]);
+    }
+    fields[idField] = options.pathId;
+  }
+  if (fields[idField] === undefined && creates) fields[idField] = randomUUID();
+  if (typeof fields[idField] === 'string') fields[idField] = (fields[idField] as string).toLowerCase();
+  const id = typeof fields[idField] === 'string' ? (fields[idField] as string) : '';
+
+  const idempotencyKey = options.idempotencyKey;
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200)) {
+    return errorAnswer(400, 'invalid_input', 'bad idempotency key', [
+      { field: options.idempotencyKeyField ?? 'Idempotency-Key', message: 'must be a string of 1 to 200 characters' },
+    ]);
+  }
+  let expectedVersion: number | null = null;
+  if (options.ifMatch !== undefined) {
+    const raw = String(options.ifMatch).replace(/^W\//, '').replace(/"/g, '');
+    expectedVersion = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(expectedVersion)) {
+      return errorAnswer(400, 'invalid_input', 'bad If-Match', [{ field: 'If-Match', message: 'must be a stream version (integer)' }]);
+    }
+  }
+  return {
+    command: fields as unknown as WriteCommand,
+    streamId: commandType === 'RecordActivity' ? activityStreamId(id) : projectStreamId(id),
+    idempotencyKey: (idempotencyKey as string | undefined) ?? null,
+    fingerprint,
+    expectedVersion,
+  };
+}
+
+export const isAnswer = (value: WriteRequest | Answer): value is Answer => 'status' in value;
+
+/** JSON with object keys sorted, so that the same body always gives the same fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { Provider } from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { loadReferenceData, type ReferenceData } from '@app/reference-data';
+import { ApiKeys } from './auth/api-keys';
+import { RateLimiter } from './auth/rate-limiter';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createPool, ensureDatabase, migrate } from './database/database';
+import { ApiKeyGuard } from './http/auth.guard';
+import { createLogger, type Logger } from './logger';
+import { CONFIG, LOGGER, PG_POOL, REFERENCE_DATA } from './tokens';
+
+/** What every service is built from; tests build the same from their own database and broker. */
+export interface ServiceDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly pool: Pool;
+  readonly reference: ReferenceData;
+  /** The admin key in force (ADMIN_API_KEY, or one generated at start in development). */
+  readonly adminKey: string;
+}
+
+/** Providers shared by the HTTP services: the dependencies above, API keys, rate limit and the auth guard. */
+export function coreProviders(deps: ServiceDeps): Provider[] {
+  return [
+    { provide: CONFIG, useValue: deps.config },
+    { provide: LOGGER, useValue: deps.logger },
+    { provide: PG_POOL, useValue: deps.pool },
+    { provide: REFERENCE_DATA, useValue: deps.reference },
+    { provide: ApiKeys, useValue: new ApiKeys(deps.pool, deps.adminKey) },
+    { provide: RateLimiter, useValue: new RateLimiter(deps.config.rateLimitPerMinute) },
+    {
+      provide: APP_GUARD,
+      useFactory: (reflector: Reflector, keys: ApiKeys, limiter: RateLimiter) => new ApiKeyGuard(reflector, keys, limiter),
+      inject: [Reflector, ApiKeys, RateLimiter],
+    },
+  ];
+}
+
+/**
+ * Runs a service process: reads and checks the configuration and reference data, creates
+ * and migrates the database, starts the service and stops it cleanly on SIGINT/SIGTERM.
+ * A bad configuration stops the process with a message that names the problem.
+ */
+export function runService(
+  name: string,
+  start: (deps: ServiceDeps) => Promise<{ close(): Promise<void> }>,
+  options: { servesHttp: boolean } = { servesHttp: true },
+): void {
+  let logger: Logger = createLogger(name);
+  const boot = async () => {
+    const config = loadConfig();
+    logger = createLogger(name, config.logLevel);
+    const reference = loadReferenceData();
+    await ensureDatabase(config.databaseUrl);
+    const pool = createPool(config.databaseUrl, config.databasePoolSize);
+    await migrate(pool, logger);
+    let adminKey = config.adminApiKey ?? '';
+    if (config.adminApiKey === null && options.servesHttp) {
+      adminKey = randomBytes(24).toString('base64url');
+      logger.warn({ adminKey }, 'ADMIN_API_KEY is not set: generated an admin key for this run');
+    }
+    const service = await start({ config, logger, pool, reference, adminKey });
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await service.close().catch((error) => logger.error({ err: error }, 'error while stopping'));
+      await pool.end().catch(() => undefined);
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  };
+  boot().catch((error) => {
+    if (error instanceof ConfigError || error?.name === 'ReferenceDataError') console.error(`${name}: ${error.message}`);
+    else logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,33 @@
+'use strict';
+/** Steps shared by `npm start`, `npm test` and `npm run bench`: install, build, run an app. */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+}
+
+/** `npm ci` when node_modules is missing or older than the lock file. */
+function ensureDependencies() {
+  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  console.log('installing npm packages (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function build() {
+  run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+}
+
+/** Starts a compiled app (dist/apps/<name>/src/main.js) as a child process. */
+function spawnApp(name, env) {
+  const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
+  return spawn(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), main], { cwd: ROOT, env, stdio: 'inherit' });
+}
+
+module.exports = { ROOT, run, ensureDependencies, build, spawnApp };

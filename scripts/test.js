@@ -1,0 +1,69 @@
+'use strict';
+/**
+ * `npm test`: the whole suite against real PostgreSQL and a real Kafka broker, privately:
+ * its own databases (named after a run id, dropped at the end) and its own broker on free
+ * ports (unless KAFKA_BROKERS is set, then its own topic prefix there). Type-checks first.
+ * Arguments are passed to jest (`npm test -- test/relay`).
+ */
+const crypto = require('node:crypto');
+const os = require('node:os');
+const path = require('node:path');
+const { Client } = require('pg');
+const { ROOT, run, ensureDependencies } = require('./common');
+
+async function main() {
+  ensureDependencies();
+  const { startKafka, freePort } = require('../deploy/kafka-local/kafka');
+  console.log('type-checking…');
+  run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+
+  const runId = `t${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+  const serverUrl = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const env = {
+    ...process.env,
+    TEST_POSTGRES_URL: serverUrl,
+    TEST_DB_PREFIX: `investment_test_${runId}`,
+    KAFKA_TOPIC_PREFIX: `${runId}.`,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
+  };
+  let kafka = null;
+  let status = 1;
+  try {
+    if (!process.env.KAFKA_BROKERS) {
+      console.log('starting a private Kafka broker…');
+      kafka = await startKafka({
+        port: await freePort(),
+        controllerPort: await freePort(),
+        dataDir: path.join(os.tmpdir(), `investment-kafka-${runId}`),
+        ephemeral: true,
+      });
+      env.KAFKA_BROKERS = kafka.brokers;
+    }
+    const jest = require('node:child_process').spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...process.argv.slice(2)],
+      { cwd: ROOT, env, stdio: 'inherit' },
+    );
+    status = jest.status ?? 1;
+  } finally {
+    if (kafka) await kafka.stop();
+    await dropTestDatabases(serverUrl, env.TEST_DB_PREFIX);
+  }
+  process.exit(status);
+}
+
+async function dropTestDatabases(serverUrl, prefix) {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { Client, type Pool } from 'pg';
+import { createPool, ensureDatabase, migrate } from '@app/platform';
+
+export interface TestDatabase {
+  readonly url: string;
+  readonly pool: Pool;
+  drop(): Promise<void>;
+}
+
+/**
+ * A new, migrated database on the real PostgreSQL server, named after the test run so that
+ * `npm test` drops it at the end even if a test forgets to.
+ */
+export async function freshDatabase(poolSize = 10): Promise<TestDatabase> {
+  const prefix = process.env.TEST_DB_PREFIX;
+  if (!prefix) throw new Error('TEST_DB_PREFIX is not set: run the tests with `npm test`');
+  const server = new URL(process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  server.pathname = `/${name}`;
+  const url = server.toString();
+  await ensureDatabase(url);
+  const pool = createPool(url, poolSize);
+  await migrate(pool);
+  return {
+    url,
+    pool,
+    async drop() {
+      await pool.end();
+      server.pathname = '/postgres';
+      const admin = new Client({ connectionString: server.toString() });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { loadReferenceData } from '@app/reference-data';
+
+/** The project's own reference data (reference/*.json), as the services load it. */
+export const reference = loadReferenceData();
+
+/** Real unified social credit codes whose check characters are right. */
+export const VALID_CREDIT_CODES = ['91350100M000100Y43', '91110000600037341L'];
+
+/** The body of a valid RegisterLead (POST /v1/projects), with overrides. */
+export function leadBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    projectId: randomUUID(),
+    name: '比亚迪郑州新能源汽车零部件项目',
+    investor: { name: '比亚迪股份有限公司', creditCode: VALID_CREDIT_CODES[0], originRegion: 'gba', top500: true },
+    industry: { chain: 'nev', sector: 'emerging' },
+    industrial: true,
+    channels: ['industry_chain', 'fund'],
+    unit: 'zz-airport',
+    plannedInvestmentWan: 1_200_000,
+    occurredAt: '2025-01-10T09:00:00+08:00',
+    ...overrides,
+  };
+}
