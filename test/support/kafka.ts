@@ -23,7 +23,16 @@ export class TopicReader {
     private readonly topic: string,
   ) {}
 
-  async start(): Promise<this> {
+  /** Starts reading once the topic exists (its producer creates it). */
+  async start(timeoutMs = 30_000): Promise<this> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const deadline = Date.now() + timeoutMs;
+    while (!(await admin.listTopics()).includes(this.topic)) {
+      if (Date.now() > deadline) throw new Error(`topic ${this.topic} was not created within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await admin.disconnect();
     this.consumer = this.kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });

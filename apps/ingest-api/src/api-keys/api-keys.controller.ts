@@ -32,10 +32,11 @@ export class CreateApiKeyDto {
 
 /** Flattens class-validator's nested errors into SPEC's `details`, one entry per bad field. */
 function fieldIssues(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
-  return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((message) => ({ field: `${prefix}${e.property}`, message })),
-    ...fieldIssues(e.children ?? [], `${prefix}${e.property}.`),
-  ]);
+  return errors.flatMap((e) => {
+    const messages = Object.values(e.constraints ?? {});
+    const own = messages.length > 0 ? [{ field: `${prefix}${e.property}`, message: messages.join('; ') }] : [];
+    return [...own, ...fieldIssues(e.children ?? [], `${prefix}${e.property}.`)];
+  });
 }
 
 export const strictValidation = new ValidationPipe({

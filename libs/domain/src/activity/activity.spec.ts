@@ -27,7 +27,8 @@ describe('activity decider', () => {
         },
       ],
     });
-    const state = evolveActivity(null, (decision as { events: never[] }).events[0]);
+    if (!decision.ok) throw new Error('refused');
+    const state = evolveActivity(null, decision.events[0]);
     expect(decideActivity(record(), state, ctx)).toMatchObject({ ok: false, error: { kind: 'already_exists' } });
   });
 

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { PostgresEventStore, StreamVersionConflict, type NewEvent } from '@app/event-store';
+import { freshDatabase, type TestDatabase } from '../support/database';
+
+const actor = { kind: 'system' as const, id: 'test' };
+const event = (n: number): NewEvent => ({ type: 'VisitRecorded', occurredAt: '2025-01-01T00:00:00Z', data: { n }, actor, schemaVersion: 1 });
+
+describe('PostgreSQL event store (real database)', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await freshDatabase(20);
+    store = new PostgresEventStore(db.pool);
+  });
+  afterAll(() => db.drop());
+
+  it('appends with versions and positions, and reads a stream back in order with its envelope', async () => {
+    const streamId = `project-${randomUUID()}`;
+    const first = await store.append([{ streamId, expectedVersion: 0, events: [event(1), event(2)] }]);
+    await store.append([{ streamId, expectedVersion: 2, events: [event(3)] }]);
+    const read = await store.readStream(streamId);
+    expect(read.map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(read.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+    expect(read[0]).toMatchObject({ eventId: first[0].eventId, type: 'VisitRecorded', streamId, schemaVersion: 1, actor });
+    expect(read[1].position).toBeGreaterThan(read[0].position);
+    expect(Date.parse(read[0].recordedAt)).not.toBeNaN();
+  });
+
+  it('two concurrent appends with the same expected version: exactly one wins, the other is a conflict', async () => {
+    for (let round = 0; round < 20; round++) {
+      const streamId = `project-${randomUUID()}`;
+      await store.append([{ streamId, expectedVersion: 0, events: [event(0)] }]);
+      const results = await Promise.allSettled([
+        store.append([{ streamId, expectedVersion: 1, events: [event(1)] }]),
+        store.append([{ streamId, expectedVersion: 1, events: [event(2)] }]),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0].reason).toBeInstanceOf(StreamVersionConflict);
+      expect((await store.readStream(streamId)).map((e) => e.version)).toEqual([1, 2]);
+    }
+  });
+
+  it('a multi-stream append is all or nothing', async () => {
+    const fresh = `project-${randomUUID()}`;
+    const existing = `project-${randomUUID()}`;
+    await store.append([{ streamId: existing, expectedVersion: 0, events: [event(0)] }]);
+    await expect(
+      store.append([
+        { streamId: fresh, expectedVersion: 0, events: [event(1)] },
+        { streamId: existing, expectedVersion: 0, events: [event(2)] },
+      ]),
+    ).rejects.toBeInstanceOf(StreamVersionConflict);
+    expect(await store.readStream(fresh)).toEqual([]);
+  });
+
+  it('a reader following positions during 8 concurrent writers with transactions of varying length sees every event once, in commit order', async () => {
+    const writers = 8;
+    const perWriter = 250;
+    const start = await store.headPosition();
+    let done = false;
+    const seen: number[] = [];
+    const reader = (async () => {
+      let after = start;
+      while (!done || after < (await store.headPosition())) {
+        const events = await store.readAll(after, 500);
+        for (const e of events) seen.push(e.position);
+        if (events.length > 0) after = events[events.length - 1].position;
+        else await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        const streamId = `project-${randomUUID()}`;
+        for (let i = 0; i < perWriter; i += 5) {
+          // Each transaction holds its rows a different while before commit.
+          await store.append([{ streamId, expectedVersion: i, events: [0, 1, 2, 3, 4].map((k) => event(i + k)) }], async (client) => {
+            if ((i + w) % 3 === 0) await client.query('SELECT pg_sleep($1)', [((i * 7 + w * 13) % 20) / 1000]);
+          });
+        }
+      }),
+    );
+    done = true;
+    await reader;
+    const stored = (await db.pool.query('SELECT position FROM events WHERE position > $1 ORDER BY position', [start])).rows.map((r) => Number(r.position));
+    expect(stored).toHaveLength(writers * perWriter);
+    expect(seen).toEqual(stored);
+  });
+});
