@@ -5,7 +5,7 @@ import { Counter, Histogram, collectDefaultMetrics, register } from 'prom-client
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { AuthenticatedRequest } from './auth.guard';
-import { HttpErrorFilter, toAnswer } from './exception.filter';
+import { HttpErrorFilter } from './exception.filter';
 
 export interface HttpAppOptions {
   readonly config: Config;
@@ -36,10 +36,6 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { logger: ['error', 'warn'] });
   const fastify = app.getHttpAdapter().getInstance();
 
-  fastify.setErrorHandler((error, _request, reply) => {
-    const { answer, headers } = toAnswer(error, logger);
-    void reply.status(answer.status).headers(headers).send(answer.body);
-  });
   fastify.addHook('onResponse', async (request, reply) => {
     const req = request as AuthenticatedRequest;
     const route = request.routeOptions.url ?? 'unmatched';
