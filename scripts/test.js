@@ -8,7 +8,6 @@
 const crypto = require('node:crypto');
 const os = require('node:os');
 const path = require('node:path');
-const { Client } = require('pg');
 const { ROOT, run, ensureDependencies } = require('./common');
 
 async function main() {
@@ -53,6 +52,7 @@ async function main() {
 }
 
 async function dropTestDatabases(serverUrl, prefix) {
+  const { Client } = require('pg'); // installed by ensureDependencies()
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
