@@ -11,7 +11,7 @@ const path = require('node:path');
 const { ROOT, ensureDependencies, build, spawnApp } = require('./common');
 
 /** Every app of the system, in start order. */
-const APPS = ['ingest-api', 'relay'];
+const APPS = ['ingest-api', 'relay', 'projector', 'query-api'];
 
 async function main() {
   ensureDependencies();
@@ -51,6 +51,7 @@ async function main() {
       '',
       'The investment pipeline is running:',
       `  write API (ingest)  http://${host}:${env.INGEST_PORT || 3000}/v1   docs: http://${host}:${env.INGEST_PORT || 3000}/docs`,
+      `  read API (query)    http://${host}:${env.QUERY_PORT || 3001}/v1   docs: http://${host}:${env.QUERY_PORT || 3001}/docs`,
       `  Kafka               ${env.KAFKA_BROKERS}   topics prefixed '${env.KAFKA_TOPIC_PREFIX || ''}'`,
       `  database            ${env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/investment'}`,
       `  admin API key       ${env.ADMIN_API_KEY}`,

@@ -9,3 +9,4 @@ export * from './project/project.commands';
 export * from './project/project.decider';
 export * from './activity/activity';
 export * from './events';
+export * from './periods';

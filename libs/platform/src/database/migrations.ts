@@ -1,3 +1,5 @@
+import { readModelSchemaSql } from '@app/read-models';
+
 /**
  * The schema, as versioned migrations applied in order by `migrate()` at start.
  * Never edit an applied migration: add the next one.
@@ -66,5 +68,10 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (principal, key)
       );
     `,
+  },
+  {
+    version: 3,
+    name: 'read models',
+    sql: readModelSchemaSql('rm'),
   },
 ];

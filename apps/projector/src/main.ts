@@ -1,0 +1,31 @@
+import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
+import { requireKafkaBrokers, runService } from '@app/platform';
+import { KpiQueries } from '@app/read-models';
+import { KpiSnapshots } from './kpi-snapshots';
+import { Projector } from './projector';
+
+runService(
+  'projector',
+  async ({ config, logger, pool, reference }) => {
+    const kafka = createKafka(requireKafkaBrokers(config), 'projector', logger);
+    const snapshotProducer = createIdempotentProducer(kafka);
+    const snapshots = new KpiSnapshots(new KpiQueries(pool, reference), snapshotProducer, topicNames(config.kafkaTopicPrefix).kpiSnapshots, reference.plan.year, logger);
+    const projector = new Projector(pool, kafka, reference, logger, {
+      topicPrefix: config.kafkaTopicPrefix,
+      partitions: config.kafkaPartitions,
+      onApplied: () => snapshots.markDirty(),
+    });
+    await projector.start();
+    await snapshotProducer.connect();
+    snapshots.start();
+    logger.info('projector consuming');
+    return {
+      close: async () => {
+        await projector.stop();
+        await snapshots.stop();
+        await snapshotProducer.disconnect();
+      },
+    };
+  },
+  { servesHttp: false },
+);

@@ -1,0 +1,62 @@
+import type { Pool, PoolClient } from 'pg';
+import { ApiError } from '@app/platform';
+import { PROJECTION_APPLIED_CHANNEL, ProjectionWatermark } from '@app/read-models';
+
+/**
+ * Read-your-writes: `minPosition=n` waits until the read models have applied every event up
+ * to n, waking on the projector's notifications, and gives up after `timeoutMs` with 503.
+ */
+export class Freshness {
+  readonly watermark: ProjectionWatermark;
+  private listener: PoolClient | null = null;
+  private waiters = new Set<() => void>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly timeoutMs: number,
+  ) {
+    this.watermark = new ProjectionWatermark(pool);
+  }
+
+  async start(): Promise<void> {
+    this.listener = await this.pool.connect();
+    this.listener.on('notification', () => this.wakeAll());
+    await this.listener.query(`LISTEN ${PROJECTION_APPLIED_CHANNEL}`);
+  }
+
+  async stop(): Promise<void> {
+    this.wakeAll();
+    this.listener?.release();
+    this.listener = null;
+  }
+
+  /** Returns the position reached (≥ minPosition), or throws 503 once the wait is over. */
+  async require(minPosition: number | undefined): Promise<number> {
+    if (minPosition === undefined) return this.watermark.position();
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const reached = await this.watermark.position(minPosition);
+      if (reached >= minPosition) return reached;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new ApiError(
+          { status: 503, body: { error: { code: 'unavailable', message: `the read models reached position ${reached}, not ${minPosition}; retry`, details: [] }, position: reached } },
+          { 'retry-after': '1' },
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 250));
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}

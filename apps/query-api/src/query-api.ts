@@ -1,0 +1,61 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Gauge } from 'prom-client';
+import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
+import { KpiQueries, Reports } from '@app/read-models';
+import { Freshness } from './freshness';
+import { ReadController } from './read.controller';
+
+/** How long `minPosition` waits before answering 503. */
+const MIN_POSITION_WAIT_MS = 10_000;
+
+@Module({})
+export class QueryModule {
+  static with(deps: ServiceDeps, freshness: Freshness): DynamicModule {
+    return {
+      module: QueryModule,
+      controllers: [ReadController],
+      providers: [
+        ...coreProviders(deps),
+        { provide: KpiQueries, useValue: new KpiQueries(deps.pool, deps.reference) },
+        { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
+        { provide: Freshness, useValue: freshness },
+      ],
+    };
+  }
+}
+
+/** The newest query app's view of the projections, for the lag gauge on /metrics. */
+let measured: Freshness | null = null;
+new Gauge({
+  name: 'projection_lag_events',
+  help: 'Events stored but not yet applied to the read models',
+  labelNames: ['projection'],
+  async collect() {
+    const status = await measured?.watermark.status().catch(() => null);
+    if (status) this.set({ projection: status.name }, status.lagEvents);
+  },
+});
+
+/** The read side's HTTP application, not yet listening. */
+export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyApplication> {
+  const freshness = new Freshness(deps.pool, Number(process.env.MIN_POSITION_WAIT_MS) || MIN_POSITION_WAIT_MS);
+  await freshness.start();
+  measured = freshness;
+  const app = await createHttpApp(QueryModule.with(deps, freshness), {
+    config: deps.config,
+    logger: deps.logger,
+    title: 'Investment pipeline — query (read side)',
+    description: 'KPIs against the plan, funnel, breakdowns and projects, from the projections (SPEC §3, §4).',
+    health: async () => {
+      const status = await freshness.watermark.status();
+      return { database: 'ok', position: status.position, lagEvents: status.lagEvents };
+    },
+  });
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await freshness.stop();
+    await close();
+  };
+  return app;
+}

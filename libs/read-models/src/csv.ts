@@ -1,0 +1,35 @@
+import type { ReferenceCatalog } from '@app/domain';
+import type { KpiResult } from './kpis';
+
+const STATUS_LABELS: Record<string, string> = { met: '已完成', on_track: '进度正常', behind: '滞后' };
+
+const HEADER = ['指标代码', '指标名称', '范围代码', '范围', '期间', '实际值', '目标值', '比较', '完成进度', '状态'];
+
+/**
+ * KPI results as CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel and WPS read
+ * the Chinese right), CRLF line ends, every text field quoted.
+ */
+export function kpisToCsv(results: readonly KpiResult[], reference: ReferenceCatalog, cityName: string): string {
+  const lines = [HEADER.map(quote).join(',')];
+  for (const r of results) {
+    const scopeName = r.scope === 'city' ? cityName || '全市' : (reference.units.get(r.scope)?.name ?? r.scope);
+    lines.push(
+      [
+        quote(r.code),
+        quote(r.label),
+        quote(r.scope),
+        quote(scopeName),
+        quote(r.period),
+        number(r.actual),
+        number(r.target),
+        quote(r.comparator ?? ''),
+        r.progress === null ? '' : r.progress.toFixed(4),
+        quote(r.status === null ? '' : STATUS_LABELS[r.status]),
+      ].join(','),
+    );
+  }
+  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+}
+
+const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+const number = (value: number | null) => (value === null ? '' : String(value));

@@ -1,0 +1,6 @@
+export * from './schema';
+export * from './projection';
+export * from './kpis';
+export * from './watermark';
+export * from './reports';
+export * from './csv';

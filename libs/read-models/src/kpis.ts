@@ -1,0 +1,163 @@
+import type { Pool } from 'pg';
+import { elapsedShare, periodBounds, periodLabel, type Period, type UnitKind } from '@app/domain';
+import type { Plan, ReferenceData, TargetDefinition } from '@app/reference-data';
+import { LIVE_SCHEMA } from './schema';
+
+export type KpiStatus = 'met' | 'on_track' | 'behind';
+
+/** One KPI result (SPEC §3). */
+export interface KpiResult {
+  readonly code: string;
+  readonly label: string;
+  readonly scope: string;
+  readonly period: string;
+  readonly actual: number | null;
+  readonly target: number | null;
+  readonly comparator: '>=' | '>' | null;
+  readonly progress: number | null;
+  /** null when the plan sets no target for the period. */
+  readonly status: KpiStatus | null;
+}
+
+export const CITY_KPI_CODES = [
+  'signed_total_wan',
+  'started_total_wan',
+  'fund_signed_count',
+  'fund_invested_count',
+  'intermediary_signed_count',
+  'university_signed_count',
+  'outbound_activity_count',
+  'inbound_enterprise_count',
+  'region_signed_count.jjj',
+  'region_signed_count.yrd',
+  'region_signed_count.gba',
+  'industry_chain_signed_wan',
+  'research_institute_count',
+  'emerging_future_share',
+  'major_emerging_signed_count',
+  'park_vc_signed_count',
+  'park_vc_signed_wan',
+  'sci_city_signed_count',
+] as const;
+
+export const UNIT_KPI_CODES = ['unit.mega_signed_count', 'unit.fund_landed_count', 'unit.industry_chain_signed_count'] as const;
+
+/** Unit kinds that carry unit KPIs (SPEC §3: zones and districts). */
+const UNIT_KPI_KINDS: readonly UnitKind[] = ['zone', 'district'];
+
+/** What a KPI query reads: the live read models now, or as recorded by `asOf`. */
+export interface KpiQuery {
+  readonly period: Period;
+  readonly asOf: Date | null;
+  readonly now: Date;
+}
+
+/**
+ * The facts valid at the instant $3 of record time; the open rows when current. The two
+ * forms give the same rows for $3 = now; the first one uses the partial indexes.
+ */
+const validity = (asOf: Date | null) =>
+  asOf === null ? 'f.valid_to IS NULL' : 'f.valid_from <= $3 AND (f.valid_to IS NULL OR f.valid_to > $3)';
+
+const recordedBy = (asOf: Date | null, column: string) => (asOf === null ? 'TRUE' : `${column} <= $3`);
+
+export class KpiQueries {
+  constructor(
+    private readonly pool: Pool,
+    private readonly reference: ReferenceData,
+    private readonly schema: string = LIVE_SCHEMA,
+  ) {}
+
+  async city(query: KpiQuery): Promise<KpiResult[]> {
+    const { start, end } = periodBounds(query.period, this.reference.timezone);
+    const thresholds = this.thresholds();
+    const params = [start, end, query.asOf ?? query.now, thresholds.emergingShareMinSignedWan, thresholds.majorEmergingSignedWan, thresholds.sciCityUnit];
+    const s = this.schema;
+    const { rows } = await this.pool.query(
+      `WITH f AS (
+         SELECT f.*, (f.signed_at >= $1 AND f.signed_at < $2) AS signed_in, (f.started_at >= $1 AND f.started_at < $2) AS started_in
+           FROM ${s}.project_facts f
+          WHERE ${validity(query.asOf)} AND ((f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
+       )
+       SELECT
+         coalesce(sum(signed_wan) FILTER (WHERE signed_in), 0)                                             AS signed_total_wan,
+         coalesce(sum(started_wan) FILTER (WHERE started_in), 0)                                           AS started_total_wan,
+         count(*) FILTER (WHERE signed_in AND 'fund' = ANY(channels))                                      AS fund_signed_count,
+         count(*) FILTER (WHERE signed_in AND 'intermediary' = ANY(channels))                              AS intermediary_signed_count,
+         count(*) FILTER (WHERE signed_in AND 'university' = ANY(channels))                                AS university_signed_count,
+         count(*) FILTER (WHERE signed_in AND origin_region = 'jjj')                                       AS "region_signed_count.jjj",
+         count(*) FILTER (WHERE signed_in AND origin_region = 'yrd')                                       AS "region_signed_count.yrd",
+         count(*) FILTER (WHERE signed_in AND origin_region = 'gba')                                       AS "region_signed_count.gba",
+         coalesce(sum(signed_wan) FILTER (WHERE signed_in AND 'industry_chain' = ANY(channels)), 0)        AS industry_chain_signed_wan,
+         count(*) FILTER (WHERE signed_in AND 'research_institute' = ANY(channels))                        AS research_institute_count,
+         count(*) FILTER (WHERE signed_in AND industrial AND signed_wan >= $4 AND sector IN ('emerging', 'future')) AS emerging_future_count,
+         count(*) FILTER (WHERE signed_in AND industrial AND signed_wan >= $4)                             AS emerging_future_base,
+         count(*) FILTER (WHERE signed_in AND signed_wan >= $5 AND sector IN ('emerging', 'future'))       AS major_emerging_signed_count,
+         count(*) FILTER (WHERE signed_in AND 'park_vc' = ANY(channels))                                   AS park_vc_signed_count,
+         coalesce(sum(signed_wan) FILTER (WHERE signed_in AND 'park_vc' = ANY(channels)), 0)               AS park_vc_signed_wan,
+         count(*) FILTER (WHERE signed_in AND unit = $6)                                                   AS sci_city_signed_count,
+         (SELECT count(DISTINCT fi.project_id) FROM ${s}.fund_investments fi
+           WHERE fi.municipal AND fi.occurred_at >= $1 AND fi.occurred_at < $2 AND ${recordedBy(query.asOf, 'fi.recorded_at')}) AS fund_invested_count,
+         (SELECT count(*) FROM ${s}.activities a
+           WHERE a.kind = 'outbound' AND a.occurred_at >= $1 AND a.occurred_at < $2 AND ${recordedBy(query.asOf, 'a.recorded_at')}) AS outbound_activity_count,
+         (SELECT count(DISTINCT f.investor_key) FROM ${s}.visits v JOIN ${s}.project_facts f ON f.project_id = v.project_id AND ${validity(query.asOf)}
+           WHERE v.direction = 'inbound' AND v.occurred_at >= $1 AND v.occurred_at < $2 AND ${recordedBy(query.asOf, 'v.recorded_at')}) AS inbound_enterprise_count
+       FROM f`,
+      params,
+    );
+    const row = rows[0];
+    const base = Number(row.emerging_future_base);
+    const actual = (code: string): number | null =>
+      code === 'emerging_future_share' ? (base === 0 ? null : Number(row.emerging_future_count) / base) : Number(row[code]);
+    return CITY_KPI_CODES.map((code) => this.result(code, 'city', actual(code), this.reference.plan.city, query));
+  }
+
+  async units(query: KpiQuery): Promise<KpiResult[]> {
+    const { start, end } = periodBounds(query.period, this.reference.timezone);
+    const mega = this.thresholds().megaSignedWan;
+    const units = [...this.reference.units].filter(([, u]) => UNIT_KPI_KINDS.includes(u.kind));
+    const { rows } = await this.pool.query(
+      `SELECT f.unit,
+              count(*) FILTER (WHERE f.signed_wan >= u.mega)                           AS "unit.mega_signed_count",
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${this.schema}.fund_investments fi
+                                              WHERE fi.project_id = f.project_id AND ${recordedBy(query.asOf, 'fi.recorded_at')})) AS "unit.fund_landed_count",
+              count(*) FILTER (WHERE 'industry_chain' = ANY(f.channels))               AS "unit.industry_chain_signed_count"
+         FROM ${this.schema}.project_facts f
+         JOIN unnest($4::text[], $5::bigint[]) AS u(unit, mega) ON u.unit = f.unit
+        WHERE ${validity(query.asOf)} AND f.signed_at >= $1 AND f.signed_at < $2
+        GROUP BY f.unit`,
+      [start, end, query.asOf ?? query.now, units.map(([code]) => code), units.map(([, u]) => mega[u.kind] ?? null)],
+    );
+    const byUnit = new Map(rows.map((r) => [r.unit as string, r]));
+    return units.flatMap(([code, unit]) =>
+      UNIT_KPI_CODES.map((kpi) =>
+        this.result(kpi, code, Number(byUnit.get(code)?.[kpi] ?? 0), this.reference.plan.unit.filter((t) => t.kind === unit.kind), query),
+      ),
+    );
+  }
+
+  private result(code: string, scope: string, actual: number | null, targets: readonly TargetDefinition[], query: KpiQuery): KpiResult {
+    const periodKey = query.period.kind === 'year' ? 'year' : query.period.kind === 'quarter' ? `Q${query.period.quarter}` : null;
+    const definition = targets.find((t) => t.code === code && t.period === periodKey);
+    const label = definition?.label ?? targets.find((t) => t.code === code && t.period === 'year')?.label ?? targets.find((t) => t.code === code)?.label ?? code;
+    const target = definition?.target ?? null;
+    const progress = target === null || actual === null || target === 0 ? null : actual / target;
+    let status: KpiStatus | null = null;
+    if (definition) {
+      const met = actual !== null && (definition.comparator === '>=' ? actual >= definition.target : actual > definition.target);
+      const elapsed = elapsedShare(query.period, this.reference.timezone, query.asOf ?? query.now);
+      status = met ? 'met' : progress !== null && progress >= elapsed ? 'on_track' : 'behind';
+    }
+    return { code, label, scope, period: periodLabel(query.period), actual, target, comparator: definition?.comparator ?? null, progress, status };
+  }
+
+  private thresholds(): { megaSignedWan: Partial<Record<UnitKind, number>>; emergingShareMinSignedWan: number; majorEmergingSignedWan: number; sciCityUnit: string } {
+    const t = this.reference.plan.thresholds as Plan['thresholds'] & Record<string, unknown>;
+    return {
+      megaSignedWan: (t.megaSignedWan ?? {}) as Partial<Record<UnitKind, number>>,
+      emergingShareMinSignedWan: Number(t.emergingShareMinSignedWan ?? 10_000),
+      majorEmergingSignedWan: Number(t.majorEmergingSignedWan ?? 100_000),
+      sciCityUnit: String(t.sciCityUnit ?? 'zz-sci-city'),
+    };
+  }
+}

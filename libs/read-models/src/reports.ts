@@ -1,0 +1,166 @@
+import type { Pool } from 'pg';
+import { periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
+import type { EventEnvelope } from '@app/event-store';
+import { LIVE_SCHEMA } from './schema';
+
+export const BREAKDOWN_DIMENSIONS = ['channel', 'region', 'unit', 'chain'] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+
+const DIMENSION_SQL: Record<BreakdownDimension, string> = {
+  channel: 'unnest(f.channels)',
+  region: 'f.origin_region',
+  unit: 'f.unit',
+  chain: 'f.chain',
+};
+
+export interface ProjectFilter {
+  readonly stage?: string;
+  readonly unit?: string;
+  readonly channel?: string;
+  readonly stalledDays?: number;
+  readonly cursor?: string;
+  readonly limit: number;
+}
+
+/** The funnel, breakdowns, project pages and histories, from the current read models. */
+export class Reports {
+  constructor(
+    private readonly pool: Pool,
+    private readonly reference: ReferenceCatalog,
+    private readonly schema: string = LIVE_SCHEMA,
+  ) {}
+
+  /**
+   * The cohort of projects whose lead falls in the period: how many stand at each stage now,
+   * how many reached signing and start, the conversions, and the median days between stages.
+   */
+  async funnel(period: Period) {
+    const { start, end } = periodBounds(period, this.reference.timezone);
+    const { rows } = await this.pool.query(
+      `SELECT count(*)                                               AS leads,
+              count(*) FILTER (WHERE p.stage = 'lead')               AS at_lead,
+              count(*) FILTER (WHERE p.stage = 'negotiating')        AS at_negotiating,
+              count(*) FILTER (WHERE p.stage = 'signed')             AS at_signed,
+              count(*) FILTER (WHERE p.stage = 'started')            AS at_started,
+              count(*) FILTER (WHERE p.stage = 'dropped')            AS at_dropped,
+              count(*) FILTER (WHERE f.signed_at IS NOT NULL)        AS signed,
+              count(*) FILTER (WHERE f.started_at IS NOT NULL)       AS started,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.signed_at - f.lead_at) / 86400)  AS lead_to_signed_days,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.started_at - f.signed_at) / 86400) AS signed_to_started_days
+         FROM ${this.schema}.project_facts f JOIN ${this.schema}.projects p USING (project_id)
+        WHERE f.valid_to IS NULL AND f.lead_at >= $1 AND f.lead_at < $2`,
+      [start, end],
+    );
+    const r = rows[0];
+    const leads = Number(r.leads);
+    const signed = Number(r.signed);
+    const started = Number(r.started);
+    const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+    return {
+      period: periodLabel(period),
+      cohort: 'projects whose lead date falls in the period',
+      stages: {
+        lead: Number(r.at_lead),
+        negotiating: Number(r.at_negotiating),
+        signed: Number(r.at_signed),
+        started: Number(r.at_started),
+        dropped: Number(r.at_dropped),
+      },
+      reached: { lead: leads, signed, started },
+      conversion: { leadToSigned: leads === 0 ? null : signed / leads, signedToStarted: signed === 0 ? null : started / signed },
+      medianDays: { leadToSigned: round(r.lead_to_signed_days), signedToStarted: round(r.signed_to_started_days) },
+    };
+  }
+
+  /** Per value of the dimension: leads registered, projects signed and started in the period, with their amounts. */
+  async breakdown(by: BreakdownDimension, period: Period) {
+    const { start, end } = periodBounds(period, this.reference.timezone);
+    const { rows } = await this.pool.query(
+      `SELECT k.key,
+              count(*) FILTER (WHERE f.lead_at >= $1 AND f.lead_at < $2)                               AS leads,
+              coalesce(sum(f.planned_wan) FILTER (WHERE f.lead_at >= $1 AND f.lead_at < $2), 0)        AS planned_wan,
+              count(*) FILTER (WHERE f.lead_at >= $1 AND f.lead_at < $2 AND f.stage = 'dropped')       AS dropped,
+              count(*) FILTER (WHERE f.signed_at >= $1 AND f.signed_at < $2)                           AS signed,
+              coalesce(sum(f.signed_wan) FILTER (WHERE f.signed_at >= $1 AND f.signed_at < $2), 0)     AS signed_wan,
+              count(*) FILTER (WHERE f.started_at >= $1 AND f.started_at < $2)                         AS started,
+              coalesce(sum(f.started_wan) FILTER (WHERE f.started_at >= $1 AND f.started_at < $2), 0)  AS started_wan
+         FROM ${this.schema}.project_facts f CROSS JOIN LATERAL (SELECT ${DIMENSION_SQL[by]} AS key) k
+        WHERE f.valid_to IS NULL
+          AND ((f.lead_at >= $1 AND f.lead_at < $2) OR (f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
+        GROUP BY k.key ORDER BY k.key`,
+      [start, end],
+    );
+    return {
+      period: periodLabel(period),
+      by,
+      rows: rows.map((r) => ({
+        key: r.key as string,
+        name: this.nameOf(by, r.key),
+        lead: { count: Number(r.leads), plannedWan: Number(r.planned_wan), dropped: Number(r.dropped) },
+        signed: { count: Number(r.signed), amountWan: Number(r.signed_wan) },
+        started: { count: Number(r.started), amountWan: Number(r.started_wan) },
+      })),
+    };
+  }
+
+  async project(projectId: string): Promise<Record<string, unknown> | null> {
+    const { rows } = await this.pool.query(`SELECT version, state FROM ${this.schema}.projects WHERE project_id = $1`, [projectId]);
+    return rows.length === 0 ? null : toProject(rows[0]);
+  }
+
+  /** A page of projects in id order; `nextCursor` continues after the last one. */
+  async projects(filter: ProjectFilter, now: Date) {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.stage) conditions.push(`stage = ${param(filter.stage)}`);
+    if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
+    if (filter.channel) conditions.push(`${param(filter.channel)} = ANY(channels)`);
+    if (filter.stalledDays !== undefined) {
+      conditions.push(`stage NOT IN ('started', 'dropped') AND last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`);
+    }
+    if (filter.cursor) conditions.push(`project_id > ${param(filter.cursor)}`);
+    const { rows } = await this.pool.query(
+      `SELECT version, state FROM ${this.schema}.projects ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY project_id LIMIT ${param(filter.limit + 1)}`,
+      params,
+    );
+    const items = rows.slice(0, filter.limit).map(toProject);
+    return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1].projectId as string) : null };
+  }
+
+  /** A stream's events with their envelopes, in order, from the event store itself. */
+  async history(streamId: string): Promise<EventEnvelope[]> {
+    const { rows } = await this.pool.query(
+      `SELECT event_id, type, stream_id, version, position, occurred_at, recorded_at, schema_version, actor, data
+         FROM events WHERE stream_id = $1 ORDER BY version`,
+      [streamId],
+    );
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      type: r.type,
+      streamId: r.stream_id,
+      version: r.version,
+      position: Number(r.position),
+      occurredAt: r.occurred_at.toISOString(),
+      recordedAt: r.recorded_at.toISOString(),
+      schemaVersion: r.schema_version,
+      actor: r.actor,
+      data: r.data,
+    }));
+  }
+
+  private nameOf(by: BreakdownDimension, key: string): string | null {
+    if (by === 'unit') return this.reference.units.get(key)?.name ?? null;
+    if (by === 'chain') return this.reference.chains.get(key)?.name ?? null;
+    return null;
+  }
+}
+
+function toProject(row: { version: number; state: Record<string, unknown> }): Record<string, unknown> {
+  const { projectId, ...rest } = row.state;
+  return { projectId, version: row.version, ...rest };
+}

@@ -1,0 +1,104 @@
+/**
+ * The read models, all in one schema so that a rebuild can fill a fresh schema and swap it
+ * in whole (see rebuild.ts). `rm` is the live one. Instants are UTC (timestamptz).
+ */
+export const LIVE_SCHEMA = 'rm';
+
+export function readModelSchemaSql(schema: string): string {
+  return `
+    CREATE SCHEMA ${schema};
+
+    -- Projection progress and de-duplication: the last version applied of every stream.
+    CREATE TABLE ${schema}.streams (
+      stream_id text PRIMARY KEY,
+      version   integer NOT NULL
+    );
+
+    -- Each project's current state (GET /v1/projects/{id}).
+    CREATE TABLE ${schema}.projects (
+      project_id    uuid PRIMARY KEY,
+      version       integer     NOT NULL,
+      stage         text        NOT NULL,
+      unit          text        NOT NULL,
+      channels      text[]      NOT NULL,
+      lead_at       timestamptz NOT NULL,
+      last_event_at timestamptz NOT NULL,
+      state         jsonb       NOT NULL
+    );
+    CREATE INDEX ON ${schema}.projects (stage, unit);
+    CREATE INDEX ON ${schema}.projects (last_event_at);
+
+    -- The facts KPIs count, as a history by record time: a row holds from the record time of
+    -- the event that made it (valid_from) to that of the next one (valid_to, NULL = current).
+    -- Current KPIs read the open rows; asOf = T reads the rows valid at T.
+    CREATE TABLE ${schema}.project_facts (
+      project_id     uuid        NOT NULL,
+      valid_from     timestamptz NOT NULL,
+      valid_to       timestamptz,
+      stage          text        NOT NULL,
+      unit           text        NOT NULL,
+      channels       text[]      NOT NULL,
+      origin_region  text        NOT NULL,
+      sector         text        NOT NULL,
+      chain          text        NOT NULL,
+      industrial     boolean     NOT NULL,
+      investor_key   text        NOT NULL,
+      planned_wan    bigint      NOT NULL,
+      lead_at        timestamptz NOT NULL,
+      signed_wan     bigint,
+      signed_at      timestamptz,
+      started_wan    bigint,
+      started_at     timestamptz
+    );
+    CREATE UNIQUE INDEX ON ${schema}.project_facts (project_id) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${schema}.project_facts (signed_at) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${schema}.project_facts (started_at) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${schema}.project_facts (valid_from, valid_to);
+
+    CREATE TABLE ${schema}.visits (
+      project_id  uuid        NOT NULL,
+      direction   text        NOT NULL,
+      occurred_at timestamptz NOT NULL,
+      recorded_at timestamptz NOT NULL
+    );
+    CREATE INDEX ON ${schema}.visits (occurred_at) WHERE direction = 'inbound';
+
+    CREATE TABLE ${schema}.fund_investments (
+      project_id  uuid        NOT NULL,
+      fund        text        NOT NULL,
+      municipal   boolean     NOT NULL,
+      amount_wan  bigint      NOT NULL,
+      occurred_at timestamptz NOT NULL,
+      recorded_at timestamptz NOT NULL
+    );
+    CREATE INDEX ON ${schema}.fund_investments (project_id);
+    CREATE INDEX ON ${schema}.fund_investments (occurred_at);
+
+    -- Stored events the projection could not apply (also sent to the DLQ): they count as
+    -- handled for read-your-writes, so one bad event does not stall every waiting reader.
+    CREATE TABLE ${schema}.dead_letters (
+      position  bigint PRIMARY KEY,
+      stream_id text        NOT NULL,
+      version   integer     NOT NULL,
+      reason    text        NOT NULL,
+      at        timestamptz NOT NULL DEFAULT now()
+    );
+
+    CREATE TABLE ${schema}.activities (
+      activity_id uuid PRIMARY KEY,
+      kind        text        NOT NULL,
+      title       text        NOT NULL,
+      region      text        NOT NULL,
+      unit        text        NOT NULL,
+      occurred_at timestamptz NOT NULL,
+      recorded_at timestamptz NOT NULL
+    );
+    CREATE INDEX ON ${schema}.activities (occurred_at);
+  `;
+}
+
+/** Every transaction that applies events holds this lock shared; a rebuild's swap takes it exclusively. */
+export const PROJECTION_LOCK = 7_301_004;
+
+/** Notified after every applied chunk, with its last position; read-your-writes waiters wake on it. */
+export const PROJECTION_APPLIED_CHANNEL = 'investment_projection_applied';

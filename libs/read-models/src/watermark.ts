@@ -1,0 +1,63 @@
+import type { Pool } from 'pg';
+import { LIVE_SCHEMA } from './schema';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  /** Every event with a position up to this one is applied. */
+  readonly position: number;
+  readonly lagEvents: number;
+  /** How long the oldest event not yet applied has been waiting (0 when none). */
+  readonly lagMs: number;
+}
+
+/**
+ * How far the read models are: the highest position n such that every stored event up to n
+ * is applied (or dead-lettered). Found by looking for the first event after the last known
+ * mark whose stream version the projection has not reached, so it works whatever order the
+ * Kafka partitions were consumed in.
+ */
+export class ProjectionWatermark {
+  private mark = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string = LIVE_SCHEMA,
+  ) {}
+
+  /** Advances the mark as far as `upTo` (default: the head of the store) allows, and returns it. */
+  async position(upTo?: number): Promise<number> {
+    const target = upTo ?? (await this.head());
+    if (target <= this.mark) return this.mark;
+    const { rows } = await this.pool.query(
+      `SELECT e.position FROM events e
+         LEFT JOIN ${this.schema}.streams s ON s.stream_id = e.stream_id
+        WHERE e.position > $1 AND e.position <= $2 AND coalesce(s.version, 0) < e.version
+          AND NOT EXISTS (SELECT 1 FROM ${this.schema}.dead_letters d WHERE d.position = e.position)
+        ORDER BY e.position LIMIT 1`,
+      [this.mark, target],
+    );
+    this.mark = rows.length === 0 ? target : Number(rows[0].position) - 1;
+    return this.mark;
+  }
+
+  /** Forget the mark (after a rebuild swapped in other tables). */
+  reset(): void {
+    this.mark = 0;
+  }
+
+  async status(name = 'read-models'): Promise<ProjectionStatus> {
+    const head = await this.head();
+    const position = await this.position(head);
+    let lagMs = 0;
+    if (position < head) {
+      const { rows } = await this.pool.query('SELECT recorded_at FROM events WHERE position > $1 ORDER BY position LIMIT 1', [position]);
+      if (rows.length > 0) lagMs = Math.max(0, Date.now() - (rows[0].recorded_at as Date).getTime());
+    }
+    return { name, position, lagEvents: head - position, lagMs };
+  }
+
+  private async head(): Promise<number> {
+    const { rows } = await this.pool.query('SELECT coalesce(max(position), 0) AS head FROM events');
+    return Number(rows[0].head);
+  }
+}
