@@ -102,7 +102,7 @@ async function startKafka(options = {}) {
 
   if (!fs.existsSync(path.join(dir, 'logs', 'meta.properties'))) {
     const clusterId = require('node:crypto').randomBytes(16).toString('base64url');
-    const format = spawnSync('java', [logOption, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], {
+    const format = spawnSync('java', [logOption, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config], {
       encoding: 'utf8',
     });
     if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);

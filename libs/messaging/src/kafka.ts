@@ -46,7 +46,12 @@ export async function ensureTopics(kafka: Kafka, prefix: string, partitions: num
   try {
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length > 0) {
+      await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((error: { errors?: { type?: string }[] }) => {
+        // Another app created them meanwhile.
+        if (!error.errors?.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw error;
+      });
+    }
   } finally {
     await admin.disconnect();
   }

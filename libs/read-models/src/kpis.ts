@@ -80,6 +80,7 @@ export class KpiQueries {
           WHERE ${validity(query.asOf)} AND ((f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
        )
        SELECT
+         $3::timestamptz                                                                                   AS as_of,
          coalesce(sum(signed_wan) FILTER (WHERE signed_in), 0)                                             AS signed_total_wan,
          coalesce(sum(started_wan) FILTER (WHERE started_in), 0)                                           AS started_total_wan,
          count(*) FILTER (WHERE signed_in AND 'fund' = ANY(channels))                                      AS fund_signed_count,
@@ -117,7 +118,7 @@ export class KpiQueries {
     const mega = this.thresholds().megaSignedWan;
     const units = [...this.reference.units].filter(([, u]) => UNIT_KPI_KINDS.includes(u.kind));
     const { rows } = await this.pool.query(
-      `SELECT f.unit,
+      `SELECT f.unit, $3::timestamptz AS as_of,
               count(*) FILTER (WHERE f.signed_wan >= u.mega)                           AS "unit.mega_signed_count",
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${this.schema}.fund_investments fi
                                               WHERE fi.project_id = f.project_id AND ${recordedBy(query.asOf, 'fi.recorded_at')})) AS "unit.fund_landed_count",

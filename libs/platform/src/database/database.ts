@@ -10,8 +10,10 @@ const SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=60000 -c stateme
 
 export function createPool(databaseUrl: string, max: number, extra: PoolConfig = {}): Pool {
   const pool = new Pool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, ...extra });
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  // A client that loses its connection must not crash the process: an idle one is replaced by
+  // the pool, a checked-out one fails its next query (and a LISTEN holder sees its own 'error').
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
