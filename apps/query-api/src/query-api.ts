@@ -6,9 +6,6 @@ import { KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
 import { ReadController } from './read.controller';
 
-/** How long `minPosition` waits before answering 503. */
-const MIN_POSITION_WAIT_MS = 10_000;
-
 @Module({})
 export class QueryModule {
   static with(deps: ServiceDeps, freshness: Freshness): DynamicModule {
@@ -39,7 +36,7 @@ new Gauge({
 
 /** The read side's HTTP application, not yet listening. */
 export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyApplication> {
-  const freshness = new Freshness(deps.pool, Number(process.env.MIN_POSITION_WAIT_MS) || MIN_POSITION_WAIT_MS);
+  const freshness = new Freshness(deps.pool, deps.config.minPositionWaitMs);
   await freshness.start();
   measured = freshness;
   const app = await createHttpApp(QueryModule.with(deps, freshness), {
