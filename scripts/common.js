@@ -24,10 +24,10 @@ function build() {
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
 }
 
-/** Starts a compiled app (dist/apps/<name>/src/main.js) as a child process. */
-function spawnApp(name, env) {
-  const main = path.join(ROOT, 'dist', 'apps', name, 'src', 'main.js');
-  return spawn(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), main], { cwd: ROOT, env, stdio: 'inherit' });
+/** Starts a compiled entry point of an app (dist/apps/<name>/src/<entry>.js) as a child process. */
+function spawnApp(name, env, entry = 'main', args = []) {
+  const file = path.join(ROOT, 'dist', 'apps', name, 'src', `${entry}.js`);
+  return spawn(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), file, ...args], { cwd: ROOT, env, stdio: 'inherit' });
 }
 
 module.exports = { ROOT, run, ensureDependencies, build, spawnApp };

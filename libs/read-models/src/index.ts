@@ -4,3 +4,5 @@ export * from './kpis';
 export * from './watermark';
 export * from './reports';
 export * from './csv';
+export * from './bi-views';
+export * from './rebuild';

@@ -1,4 +1,4 @@
-import { readModelSchemaSql } from '@app/read-models';
+import { BI_ROLE_SQL, biViewsSql, readModelSchemaSql } from '@app/read-models';
 
 /**
  * The schema, as versioned migrations applied in order by `migrate()` at start.
@@ -73,5 +73,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'read models',
     sql: readModelSchemaSql('rm'),
+  },
+  {
+    version: 4,
+    name: 'views and role for BI',
+    sql: BI_ROLE_SQL + biViewsSql(),
   },
 ];

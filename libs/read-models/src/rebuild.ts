@@ -1,0 +1,72 @@
+import type { Pool, PoolClient } from 'pg';
+import type { ReferenceCatalog } from '@app/domain';
+import { PostgresEventStore } from '@app/event-store';
+import { biViewsSql } from './bi-views';
+import { applyEvents } from './projection';
+import { LIVE_SCHEMA, PROJECTION_LOCK, readModelSchemaSql } from './schema';
+
+export const PROJECTIONS = ['read-models'] as const;
+
+const NEXT_SCHEMA = 'rm_next';
+const OLD_SCHEMA = 'rm_old';
+
+export interface RebuildProgress {
+  readonly events: number;
+  readonly position: number;
+}
+
+/**
+ * Rebuilds the read models from the event store into a fresh schema while the live one
+ * keeps answering, then swaps it in: the last events are applied and the schemas renamed
+ * in one transaction that holds the projection lock exclusively, so the projector pauses
+ * only for that moment and no reader ever sees a half-built table.
+ */
+export async function rebuildReadModels(
+  pool: Pool,
+  reference: ReferenceCatalog,
+  options: { chunkSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
+): Promise<RebuildProgress> {
+  const chunkSize = options.chunkSize ?? 5000;
+  const store = new PostgresEventStore(pool);
+  await pool.query(`DROP SCHEMA IF EXISTS ${NEXT_SCHEMA} CASCADE`);
+  await pool.query(readModelSchemaSql(NEXT_SCHEMA));
+
+  let position = 0;
+  let events = 0;
+  /** Applies the next chunk of the store; returns how many events it held. */
+  const applyNextChunk = async (client: PoolClient): Promise<number> => {
+    const chunk = await store.readAll(position, chunkSize);
+    if (chunk.length === 0) return 0;
+    await applyEvents(client, NEXT_SCHEMA, chunk, reference);
+    position = chunk[chunk.length - 1].position;
+    events += chunk.length;
+    options.onProgress?.({ events, position });
+    return chunk.length;
+  };
+
+  const client = await pool.connect();
+  try {
+    // The bulk, chunk by chunk, each in its own short transaction.
+    for (let applied = chunkSize; applied === chunkSize; ) {
+      await client.query('BEGIN');
+      applied = await applyNextChunk(client);
+      await client.query('COMMIT');
+    }
+    // The tail and the swap, with the projector paused.
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [PROJECTION_LOCK]);
+    while ((await applyNextChunk(client)) === chunkSize);
+    await client.query(`ALTER SCHEMA ${LIVE_SCHEMA} RENAME TO ${OLD_SCHEMA}`);
+    await client.query(`ALTER SCHEMA ${NEXT_SCHEMA} RENAME TO ${LIVE_SCHEMA}`);
+    await client.query(biViewsSql());
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  // Readers that started on the old tables finish first: the drop waits for their locks.
+  await pool.query(`DROP SCHEMA IF EXISTS ${OLD_SCHEMA} CASCADE`);
+  return { events, position };
+}

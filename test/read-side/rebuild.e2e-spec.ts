@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { rebuildReadModels } from '@app/read-models';
+import { leadBody, reference } from '../support/fixtures';
+import { startPipeline, type Pipeline } from '../support/pipeline';
+
+describe('rebuild and BI views (real pipeline)', () => {
+  let pipeline: Pipeline;
+  let last = 0;
+  const projects = 300;
+
+  beforeAll(async () => {
+    pipeline = await startPipeline();
+    const ids = Array.from({ length: projects }, () => randomUUID());
+    await pipeline.batch(ids.map((projectId) => ({ type: 'RegisterLead', ...leadBody({ projectId }) })));
+    await pipeline.batch(ids.map((projectId) => ({ type: 'RecordVisit', projectId, direction: 'inbound', occurredAt: '2025-02-01T10:00:00+08:00' })));
+    last = await pipeline.batch(ids.map((projectId) => ({ type: 'SignProject', projectId, signedAmountWan: 7, occurredAt: '2025-03-01T10:00:00+08:00' })));
+    await pipeline.get(`/v1/kpis?year=2025&minPosition=${last}`);
+  });
+  afterAll(() => pipeline.close());
+
+  it('rebuilds while queries run: answers never go empty or wrong during the swap', async () => {
+    const before = await pipeline.get('/v1/kpis?year=2025');
+    const expected = before.kpis.map((k: { actual: number }) => k.actual);
+    expect(before.kpis[0].actual).toBe(projects * 7);
+    let running = true;
+    let answered = 0;
+    const seen: string[] = [];
+    const readers = Array.from({ length: 3 }, async () => {
+      while (running) {
+        const report = await pipeline.get('/v1/kpis?year=2025');
+        const actuals = report.kpis.map((k: { actual: number }) => k.actual);
+        if (JSON.stringify(actuals) !== JSON.stringify(expected)) seen.push(JSON.stringify(actuals));
+        const project = await pipeline.get('/v1/projects?limit=1');
+        if (project.items.length !== 1) seen.push('empty project page');
+        answered++;
+      }
+    });
+    const result = await rebuildReadModels(pipeline.db.pool, reference, { chunkSize: 50 });
+    await new Promise((r) => setTimeout(r, 200));
+    running = false;
+    await Promise.all(readers);
+    expect(seen).toEqual([]);
+    expect(answered).toBeGreaterThan(3);
+    expect(result.events).toBe(projects * 3);
+    expect(result.position).toBe(last);
+    // The rebuilt tables keep following the live feed.
+    const more = await pipeline.batch([{ type: 'RegisterLead', ...leadBody({ projectId: randomUUID() }) }]);
+    const after = await pipeline.get(`/v1/funnel?year=2025&minPosition=${more}`);
+    expect(after.reached.lead).toBe(projects + 1);
+  });
+
+  it('BI views answer for the read-only role, which may read nothing else', async () => {
+    const client = await pipeline.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL ROLE investment_bi');
+      const { rows } = await client.query('SELECT count(*) AS n, sum(signed_amount_wan) AS s FROM bi.projects');
+      expect(Number(rows[0].n)).toBeGreaterThanOrEqual(projects);
+      expect(Number(rows[0].s)).toBe(projects * 7);
+      await expect(client.query('SELECT 1 FROM events LIMIT 1')).rejects.toThrow(/permission denied/);
+      await client.query('ROLLBACK');
+      const comment = await client.query("SELECT obj_description('bi.projects'::regclass) AS c");
+      expect(comment.rows[0].c).toContain('项目当前状态');
+    } finally {
+      client.release();
+    }
+  });
+});
