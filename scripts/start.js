@@ -4,6 +4,7 @@
  * starts the local Kafka broker (unless KAFKA_BROKERS is set), creates and migrates the
  * database (each app does so at start), runs every app in the foreground and stops all of
  * it on Ctrl-C or SIGTERM. An app that dies is restarted after a pause.
+ * `npm start -- --demo` also loads a synthetic year and prints its KPI report (npm run demo).
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -59,6 +60,10 @@ async function main() {
       '',
     ].join('\n'),
   );
+
+  if (process.argv.includes('--demo')) {
+    spawnApp('demo', env).on('exit', (code) => code !== 0 && console.error(`the demo load failed (exit ${code})`));
+  }
 
   const stop = async () => {
     if (stopping) return;

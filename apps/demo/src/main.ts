@@ -1,0 +1,90 @@
+import { loadConfig } from '@app/platform';
+import type { KpiResult } from '@app/read-models';
+import { loadReferenceData } from '@app/reference-data';
+import { syntheticYear } from '@app/synthetic';
+
+/**
+ * `npm run demo` (with the system running, e.g. `npm start`; or `npm start -- --demo`):
+ * posts a seeded synthetic year through the public API, waits for the projections, and
+ * prints the year's KPI report against the plan.
+ * Options: --projects N (3000), --seed N (2025).
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const option = (name: string, fallback: number) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : fallback;
+  };
+  const config = loadConfig();
+  const key = config.adminApiKey;
+  if (!key) throw new Error('ADMIN_API_KEY is not set (npm start keeps one in .local/admin-api-key)');
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const ingest = `http://${host}:${config.ingestPort}`;
+  const query = `http://${host}:${config.queryPort}`;
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  await waitForHealth(ingest);
+  await waitForHealth(query);
+
+  const reference = loadReferenceData();
+  const year = reference.plan.year;
+  const commands = syntheticYear(reference, { seed: option('seed', 2025), year, projects: option('projects', 3000), notAfter: new Date() });
+  console.log(`posting ${commands.length} commands of a synthetic ${year} (seed ${option('seed', 2025)}) to ${ingest}…`);
+  let position = 0;
+  const refused = new Map<string, number>();
+  const started = Date.now();
+  for (let i = 0; i < commands.length; i += 1000) {
+    const response = await fetch(`${ingest}/v1/batch`, { method: 'POST', headers, body: JSON.stringify({ commands: commands.slice(i, i + 1000) }) });
+    if (response.status !== 200) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
+    const { results } = (await response.json()) as { results: { status: number; body: { position?: number; error?: { code: string } } }[] };
+    for (const r of results) {
+      if (r.status === 201) position = Math.max(position, r.body.position!);
+      else refused.set(r.body.error?.code ?? String(r.status), (refused.get(r.body.error?.code ?? String(r.status)) ?? 0) + 1);
+    }
+  }
+  console.log(`stored through position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`);
+
+  const report = await fetchJson(`${query}/v1/kpis?year=${year}&minPosition=${position}`, headers, 120_000);
+  console.log(`\n${reference.plan.name} — ${year} (as of ${report.asOf})\n`);
+  printTable(report.kpis as KpiResult[]);
+  const units = await fetchJson(`${query}/v1/kpis/units?year=${year}`, headers);
+  const mega = (units.kpis as KpiResult[]).filter((k) => k.code === 'unit.mega_signed_count');
+  console.log(`\nunits with a major project (unit.mega_signed_count met): ${mega.filter((k) => k.status === 'met').length} of ${mega.length}`);
+  console.log(`more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/funnel?year=${year}, ${query}/docs`);
+}
+
+function printTable(kpis: readonly KpiResult[]): void {
+  const rows = kpis.map((k) => [
+    k.label,
+    k.actual === null ? '—' : Number.isInteger(k.actual) ? k.actual.toLocaleString('en-US') : k.actual.toFixed(3),
+    k.target === null ? '—' : `${k.comparator} ${k.target.toLocaleString('en-US')}`,
+    k.progress === null ? '—' : `${(k.progress * 100).toFixed(1)}%`,
+    k.status ?? '—',
+  ]);
+  const width = (s: string) => [...s].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => width(r[i]))));
+  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell + ' '.repeat(widths[i] - width(cell)) : ' '.repeat(widths[i] - width(cell)) + cell)).join('  '));
+}
+
+async function fetchJson(url: string, headers: Record<string, string>, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url, { headers });
+    if (response.status === 200) return response.json();
+    if (response.status !== 503 || Date.now() > deadline) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+async function waitForHealth(base: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${base} is not answering: start the system with npm start`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
