@@ -84,6 +84,9 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started through npm, which may exit on a signal without passing it on: stop with it.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(), 1000).unref();
 }
 
 /** One admin key per checkout, kept in .local/ so it survives restarts; production sets ADMIN_API_KEY. */

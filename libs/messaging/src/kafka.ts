@@ -12,6 +12,8 @@ export function createKafka(brokers: readonly string[], clientId: string, logger
       () =>
       ({ level, log }) => {
         const { message, ...rest } = log;
+        // Our producers fail fast on purpose: the relay retries a whole batch with a fresh producer.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         const entry = { kafka: rest };
         if (level <= logLevel.ERROR) logger.error(entry, message);
         else logger.warn(entry, message);
