@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
-import type { EventEnvelope } from '@app/event-store';
+import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { LIVE_SCHEMA } from './schema';
 
 export const BREAKDOWN_DIMENSIONS = ['channel', 'region', 'unit', 'chain'] as const;
@@ -133,24 +133,8 @@ export class Reports {
   }
 
   /** A stream's events with their envelopes, in order, from the event store itself. */
-  async history(streamId: string): Promise<EventEnvelope[]> {
-    const { rows } = await this.pool.query(
-      `SELECT event_id, type, stream_id, version, position, occurred_at, recorded_at, schema_version, actor, data
-         FROM events WHERE stream_id = $1 ORDER BY version`,
-      [streamId],
-    );
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      type: r.type,
-      streamId: r.stream_id,
-      version: r.version,
-      position: Number(r.position),
-      occurredAt: r.occurred_at.toISOString(),
-      recordedAt: r.recorded_at.toISOString(),
-      schemaVersion: r.schema_version,
-      actor: r.actor,
-      data: r.data,
-    }));
+  history(streamId: string): Promise<EventEnvelope[]> {
+    return new PostgresEventStore(this.pool).readStream(streamId);
   }
 
   private nameOf(by: BreakdownDimension, key: string): string | null {
