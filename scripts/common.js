@@ -30,4 +30,26 @@ function spawnApp(name, env, entry = 'main', args = []) {
   return spawn(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), file, ...args], { cwd: ROOT, env, stdio: 'inherit' });
 }
 
-module.exports = { ROOT, run, ensureDependencies, build, spawnApp };
+/**
+ * Runs `work(brokers)` with a private Kafka broker on free ports, removed afterwards; with
+ * KAFKA_BROKERS set, uses that broker instead.
+ */
+async function withPrivateKafka(runId, work) {
+  if (process.env.KAFKA_BROKERS) return work(process.env.KAFKA_BROKERS);
+  const os = require('node:os');
+  const { startKafka, freePort } = require('../deploy/kafka-local/kafka');
+  console.log('starting a private Kafka broker…');
+  const kafka = await startKafka({
+    port: await freePort(),
+    controllerPort: await freePort(),
+    dataDir: path.join(os.tmpdir(), `investment-kafka-${runId}`),
+    ephemeral: true,
+  });
+  try {
+    return await work(kafka.brokers);
+  } finally {
+    await kafka.stop();
+  }
+}
+
+module.exports = { ROOT, run, ensureDependencies, build, spawnApp, withPrivateKafka };

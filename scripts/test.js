@@ -6,13 +6,11 @@
  * Arguments are passed to jest (`npm test -- test/relay`).
  */
 const crypto = require('node:crypto');
-const os = require('node:os');
 const path = require('node:path');
-const { ROOT, run, ensureDependencies } = require('./common');
+const { ROOT, run, ensureDependencies, withPrivateKafka } = require('./common');
 
 async function main() {
   ensureDependencies();
-  const { startKafka, freePort } = require('../deploy/kafka-local/kafka');
   console.log('type-checking…');
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
 
@@ -25,27 +23,17 @@ async function main() {
     KAFKA_TOPIC_PREFIX: `${runId}.`,
     LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
   };
-  let kafka = null;
   let status = 1;
   try {
-    if (!process.env.KAFKA_BROKERS) {
-      console.log('starting a private Kafka broker…');
-      kafka = await startKafka({
-        port: await freePort(),
-        controllerPort: await freePort(),
-        dataDir: path.join(os.tmpdir(), `investment-kafka-${runId}`),
-        ephemeral: true,
-      });
-      env.KAFKA_BROKERS = kafka.brokers;
-    }
-    const jest = require('node:child_process').spawnSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...process.argv.slice(2)],
-      { cwd: ROOT, env, stdio: 'inherit' },
-    );
-    status = jest.status ?? 1;
+    status = await withPrivateKafka(runId, async (brokers) => {
+      const jest = require('node:child_process').spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...process.argv.slice(2)],
+        { cwd: ROOT, env: { ...env, KAFKA_BROKERS: brokers }, stdio: 'inherit' },
+      );
+      return jest.status ?? 1;
+    });
   } finally {
-    if (kafka) await kafka.stop();
     await dropTestDatabases(serverUrl, env.TEST_DB_PREFIX);
   }
   process.exit(status);

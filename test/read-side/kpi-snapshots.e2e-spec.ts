@@ -21,7 +21,7 @@ describe('KPI snapshots on Kafka (real pipeline)', () => {
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
     const topic = topicNames(pipeline.prefix).kpiSnapshots;
-    const snapshots = new KpiSnapshots(new KpiQueries(pipeline.db.pool, reference), producer, topic, 2025, logger);
+    const snapshots = new KpiSnapshots(new KpiQueries(pipeline.db.pool, reference), producer, topic, 2025, logger, 1000);
     const reader = new TopicReader(testKafka(), topic);
     try {
       const perPeriod = 18 + 16 * 3;

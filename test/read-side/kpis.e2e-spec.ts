@@ -109,6 +109,8 @@ describe('KPIs of SPEC §3 over a hand-computed year (real pipeline)', () => {
   let beforeCorrections: { kpis: Kpi[] };
   let beforeCorrectionsUnits: { kpis: Kpi[] };
   let asOf: string;
+  /** Position of the last write: reads ask for it (minPosition), as a client that wants its own writes would. */
+  let last: number;
 
   beforeAll(async () => {
     pipeline = await startPipeline();
@@ -130,6 +132,7 @@ describe('KPIs of SPEC §3 over a hand-computed year (real pipeline)', () => {
       sign(ids.p8, 10, '2025-02-03T10:00:00+08:00'),
       { type: 'RecordActivity', kind: 'outbound', title: '补录', region: 'jjj', unit: 'zz-etdz', occurredAt: '2025-02-03T10:00:00+08:00' },
     ]);
+    last = late;
     await pipeline.get(`/v1/kpis?year=2025&minPosition=${late}`);
   });
   afterAll(() => pipeline.close());
@@ -198,7 +201,7 @@ describe('KPIs of SPEC §3 over a hand-computed year (real pipeline)', () => {
   });
 
   it('unit KPIs by unit kind thresholds, after P2 moved from 二七区 to 金水区', async () => {
-    const report = await pipeline.get('/v1/kpis/units?year=2025');
+    const report = await pipeline.get(`/v1/kpis/units?year=2025&minPosition=${last}`);
     const a = actuals(report.kpis);
     expect(a['zz-airport:unit.mega_signed_count']).toBe(1); // 1,200,000 ≥ zone 1,000,000
     expect(a['zz-airport:unit.fund_landed_count']).toBe(1);

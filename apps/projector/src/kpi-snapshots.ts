@@ -6,7 +6,7 @@ import type { KpiQueries, KpiResult } from '@app/read-models';
 /**
  * Publishes KPI results to the compacted snapshot topic, keyed `<code>|<scope>|<period>`,
  * whenever one changes: after events were applied it recomputes the plan year's year and
- * quarter reports (city and units) at most every `intervalMs` and sends those that differ
+ * quarter reports (city and units) at most every `intervalMs` (KPI_SNAPSHOT_INTERVAL_MS) and sends those that differ
  * from what it sent last. After a restart it sends everything once; compaction keeps the latest.
  */
 export class KpiSnapshots {
@@ -21,7 +21,7 @@ export class KpiSnapshots {
     private readonly topic: string,
     private readonly year: number,
     private readonly logger: Logger,
-    private readonly intervalMs = 2000,
+    private readonly intervalMs: number,
   ) {}
 
   start(): void {

@@ -9,7 +9,7 @@ runService(
   async ({ config, logger, pool, reference }) => {
     const kafka = createKafka(requireKafkaBrokers(config), 'projector', logger);
     const snapshotProducer = createIdempotentProducer(kafka);
-    const snapshots = new KpiSnapshots(new KpiQueries(pool, reference), snapshotProducer, topicNames(config.kafkaTopicPrefix).kpiSnapshots, reference.plan.year, logger);
+    const snapshots = new KpiSnapshots(new KpiQueries(pool, reference), snapshotProducer, topicNames(config.kafkaTopicPrefix).kpiSnapshots, reference.plan.year, logger, config.kpiSnapshotIntervalMs);
     const projector = new Projector(pool, kafka, reference, logger, {
       topicPrefix: config.kafkaTopicPrefix,
       partitions: config.kafkaPartitions,

@@ -4,17 +4,20 @@ import { Gauge } from 'prom-client';
 import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
+import { KpiReports } from './kpi-reports';
 import { ReadController } from './read.controller';
 
 @Module({})
 export class QueryModule {
   static with(deps: ServiceDeps, freshness: Freshness): DynamicModule {
+    const kpis = new KpiQueries(deps.pool, deps.reference);
     return {
       module: QueryModule,
       controllers: [ReadController],
       providers: [
         ...coreProviders(deps),
-        { provide: KpiQueries, useValue: new KpiQueries(deps.pool, deps.reference) },
+        { provide: KpiQueries, useValue: kpis },
+        { provide: KpiReports, useValue: new KpiReports(kpis, freshness.watermark) },
         { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
         { provide: Freshness, useValue: freshness },
       ],

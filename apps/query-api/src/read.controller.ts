@@ -6,6 +6,7 @@ import { REFERENCE_DATA, ApiError, Roles } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS, KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
+import { KpiReports } from './kpi-reports';
 import { QueryParams } from './query-params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,6 +29,7 @@ const withPeriodQueries = (): MethodDecorator => (target, key, descriptor) => {
 export class ReadController {
   constructor(
     private readonly kpis: KpiQueries,
+    private readonly kpiReports: KpiReports,
     private readonly reports: Reports,
     private readonly freshness: Freshness,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
@@ -37,28 +39,26 @@ export class ReadController {
   @ApiOperation({ summary: 'City KPIs of SPEC §3 for a year, quarter or month, against the plan' })
   @withPeriodQueries()
   async cityKpis(@Query() query: Record<string, string>) {
-    const { request, position } = await this.kpiRequest(query);
-    return { period: request.periodLabel, asOf: request.asOfLabel, position, kpis: await this.kpis.city(request.query) };
+    return this.kpiReport('city', query);
   }
 
   @Get('kpis/units')
   @ApiOperation({ summary: 'Per-unit KPIs (zones and districts), scope = unit code' })
   @withPeriodQueries()
   async unitKpis(@Query() query: Record<string, string>) {
-    const { request, position } = await this.kpiRequest(query);
-    return { period: request.periodLabel, asOf: request.asOfLabel, position, kpis: await this.kpis.units(request.query) };
+    return this.kpiReport('units', query);
   }
 
   @Get('kpis.csv')
   @ApiOperation({ summary: 'City and unit KPIs as CSV (UTF-8 with BOM, Chinese headers and labels)' })
   @withPeriodQueries()
   async kpisCsv(@Query() query: Record<string, string>, @Res() reply: FastifyReply) {
-    const { request } = await this.kpiRequest(query);
-    const results = [...(await this.kpis.city(request.query)), ...(await this.kpis.units(request.query))];
+    const city = await this.kpiReport('city', query);
+    const units = await this.kpiReport('units', query);
     await reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="kpis-${request.periodLabel}.csv"`)
-      .send(kpisToCsv(results, this.reference, this.reference.cityName));
+      .header('content-disposition', `attachment; filename="kpis-${city.period}.csv"`)
+      .send(kpisToCsv([...city.kpis, ...units.kpis], this.reference, this.reference.cityName));
   }
 
   @Get('funnel')
@@ -135,25 +135,27 @@ export class ReadController {
   @Get('projections/status')
   @ApiOperation({ summary: 'How far each projection is behind the event store' })
   @Header('cache-control', 'no-store')
-  async status() {
+  async status(@Query() query: Record<string, string>) {
+    const params = new QueryParams(query);
+    const minPosition = params.minPosition();
+    params.check();
+    await this.freshness.require(minPosition);
     return { projections: [await this.freshness.watermark.status()] };
   }
 
-  private async kpiRequest(query: Record<string, string>) {
+  /** A KPI report: the current one from the report cache, or the one as recorded at `asOf`. */
+  private async kpiReport(scope: 'city' | 'units', query: Record<string, string>) {
     const params = new QueryParams(query);
     const period = params.period();
     const asOf = params.instant('asOf');
     const minPosition = params.minPosition();
     params.check();
-    const position = await this.freshness.require(minPosition);
-    const now = new Date();
-    return {
-      position,
-      request: {
-        query: { period, asOf, now },
-        periodLabel: periodLabel(period),
-        asOfLabel: (asOf ?? now).toISOString(),
-      },
-    };
+    const reached = await this.freshness.require(minPosition);
+    if (asOf !== null) {
+      const kpis = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now: new Date() });
+      return { period: periodLabel(period), asOf: asOf.toISOString(), position: reached, kpis };
+    }
+    const report = await this.kpiReports.current(scope, period, minPosition);
+    return { period: periodLabel(period), asOf: new Date(report.computedAt).toISOString(), position: report.position, kpis: report.results };
   }
 }

@@ -45,19 +45,93 @@ export class PostgresEventStore {
    * at its expected version fails the whole append with StreamVersionConflict and writes
    * nothing. `withinTransaction` runs in the same transaction after the insert (for records
    * that must commit together with the events, e.g. idempotency answers).
+   *
+   * Appends without `withinTransaction` are committed in groups: while one transaction
+   * commits, the appends that arrive queue up and go together in the next one, each still
+   * all or nothing. Commits are serialized by the append lock, so grouping is what lets
+   * concurrent writers share a commit (and its disk flush).
    */
   async append(
     appends: readonly StreamAppend[],
     withinTransaction?: (client: PoolClient, stored: readonly EventEnvelope[]) => Promise<void>,
   ): Promise<EventEnvelope[]> {
     const rows = flatten(appends);
+    if (withinTransaction) return this.appendAlone(appends, rows, withinTransaction);
+    if (rows.length === 0) return [];
+    return new Promise((resolve, reject) => {
+      this.queue.push({ appends, rows, resolve, reject, settled: false });
+      void this.commitQueued();
+    });
+  }
+
+  private readonly queue: QueuedAppend[] = [];
+  private committing = false;
+
+  private async commitQueued(): Promise<void> {
+    if (this.committing) return;
+    this.committing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group: QueuedAppend[] = [];
+        let size = 0;
+        while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].rows.length <= MAX_GROUP_ROWS)) {
+          const next = this.queue.shift()!;
+          size += next.rows.length;
+          group.push(next);
+        }
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /** One transaction for a group: versions checked under the lock, conflicting appends refused, the rest inserted together. */
+  private async commitGroup(group: readonly QueuedAppend[]): Promise<void> {
+    let client: PoolClient | null = null;
+    try {
+      client = await this.pool.connect();
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
+      const actual = await currentVersions(client, group.flatMap((q) => q.appends.map((a) => a.streamId)));
+      const accepted: QueuedAppend[] = [];
+      for (const queued of group) {
+        const stale = queued.appends.find((a) => (actual.get(a.streamId) ?? 0) !== a.expectedVersion);
+        if (stale) {
+          queued.settled = true;
+          queued.reject(new StreamVersionConflict(stale.streamId, stale.expectedVersion, actual.get(stale.streamId) ?? 0));
+          continue;
+        }
+        for (const a of queued.appends) actual.set(a.streamId, a.expectedVersion + a.events.length);
+        accepted.push(queued);
+      }
+      const stored = accepted.length === 0 ? [] : await insert(client, accepted.flatMap((q) => q.rows));
+      const last = stored.length === 0 ? null : stored[stored.length - 1].position;
+      await client.query(last === null ? 'COMMIT' : `SELECT pg_notify('${EVENTS_CHANNEL}', '${last}'); COMMIT`);
+      const byId = new Map(stored.map((e) => [e.eventId, e]));
+      for (const queued of accepted) {
+        queued.settled = true;
+        queued.resolve(queued.rows.map((r) => byId.get(r.eventId)!));
+      }
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      for (const queued of group) if (!queued.settled) queued.reject(error);
+    } finally {
+      client?.release();
+    }
+  }
+
+  private async appendAlone(
+    appends: readonly StreamAppend[],
+    rows: readonly Row[],
+    withinTransaction: (client: PoolClient, stored: readonly EventEnvelope[]) => Promise<void>,
+  ): Promise<EventEnvelope[]> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await this.checkVersions(client, appends);
       await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
       const stored = rows.length === 0 ? [] : await insert(client, rows);
-      if (withinTransaction) await withinTransaction(client, stored);
+      await withinTransaction(client, stored);
       if (stored.length > 0) await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(stored[stored.length - 1].position)]);
       await client.query('COMMIT');
       return stored;
@@ -91,16 +165,31 @@ export class PostgresEventStore {
 
   /** Cheap early refusal of a stale append; the unique (stream_id, version) constraint is the guarantee. */
   private async checkVersions(client: PoolClient, appends: readonly StreamAppend[]): Promise<void> {
-    const { rows } = await client.query(
-      'SELECT stream_id, max(version) AS version FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
-      [appends.map((a) => a.streamId)],
-    );
-    const actual = new Map<string, number>(rows.map((r) => [r.stream_id as string, Number(r.version)]));
+    const actual = await currentVersions(client, appends.map((a) => a.streamId));
     for (const append of appends) {
       const current = actual.get(append.streamId) ?? 0;
       if (current !== append.expectedVersion) throw new StreamVersionConflict(append.streamId, append.expectedVersion, current);
     }
   }
+}
+
+/** Rows of one group commit at the most (a few large batches, or many small appends). */
+const MAX_GROUP_ROWS = 5000;
+
+interface QueuedAppend {
+  readonly appends: readonly StreamAppend[];
+  readonly rows: readonly Row[];
+  readonly resolve: (stored: EventEnvelope[]) => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+}
+
+async function currentVersions(client: PoolClient, streamIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await client.query(
+    'SELECT stream_id, max(version) AS version FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
+    [[...new Set(streamIds)]],
+  );
+  return new Map<string, number>(rows.map((r) => [r.stream_id as string, Number(r.version)]));
 }
 
 interface Row {

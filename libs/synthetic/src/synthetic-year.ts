@@ -14,6 +14,8 @@ export interface SyntheticYearOptions {
   readonly activities?: number;
   /** No business time after this instant (the API refuses times far in the future). */
   readonly notAfter?: Date;
+  /** Most visits a project gets (3): more makes longer streams, for benchmarks. */
+  readonly maxVisits?: number;
 }
 
 export type Command = Record<string, unknown> & { type: string; occurredAt: string };
@@ -97,9 +99,9 @@ export function syntheticYear(reference: ReferenceCatalog, options: SyntheticYea
       occurredAt: iso(leadAt),
     });
     let last = leadAt;
-    const visits = random() < 0.65 ? 1 + Math.floor(random() * 3) : 0;
+    const visits = random() < 0.65 ? 1 + Math.floor(random() * (options.maxVisits ?? 3)) : 0;
     for (let v = 0; v < visits; v++) {
-      last += between(2, 30) * DAY;
+      last += between(1, 90 / (options.maxVisits ?? 3)) * DAY;
       out.push({ type: 'RecordVisit', projectId, direction: random() < 0.6 ? 'inbound' : 'outbound', occurredAt: iso(last) });
     }
     if (random() < 0.08) {

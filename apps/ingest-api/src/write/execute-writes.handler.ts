@@ -137,13 +137,21 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
     });
 
     if (pending.length > 0) {
-      await this.store.append(groupByStream(pending, loadedVersions), async (client, stored) => {
+      const fillPositions = (stored: readonly EventEnvelope[]) => {
         for (const event of stored) {
           const body = awaitingPosition.get(event.eventId);
           if (body) body.position = event.position;
         }
-        await storeAnswers(client, principal.id, toRemember);
-      });
+      };
+      // Answers to remember must commit with their events; without any, the append may share a group commit.
+      const rememberAnswers =
+        toRemember.length === 0
+          ? undefined
+          : async (client: PoolClient, stored: readonly EventEnvelope[]) => {
+              fillPositions(stored);
+              await storeAnswers(client, principal.id, toRemember);
+            };
+      fillPositions(await this.store.append(groupByStream(pending, loadedVersions), rememberAnswers));
     }
     return answers;
   }

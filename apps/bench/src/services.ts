@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { sleep } from './stats';
+
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
+
+export interface Services {
+  readonly ingestUrl: string;
+  readonly queryUrl: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Runs the compiled apps as their own processes, as in production, and waits until both APIs answer. */
+export async function startServices(env: NodeJS.ProcessEnv, apps: readonly string[]): Promise<Services> {
+  const ingestPort = await freePort();
+  const queryPort = await freePort();
+  const childEnv = { ...env, INGEST_PORT: String(ingestPort), QUERY_PORT: String(queryPort) };
+  const children: ChildProcess[] = apps.map((app) =>
+    spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'register-paths.js'), join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+      env: childEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+  const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  const queryUrl = `http://127.0.0.1:${queryPort}`;
+  for (const [app, url] of [['ingest-api', ingestUrl], ['query-api', queryUrl]] as const) {
+    if (!apps.includes(app)) continue;
+    const deadline = Date.now() + 60_000;
+    while (!(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline) throw new Error(`${app} did not start`);
+      await sleep(200);
+    }
+  }
+  return {
+    ingestUrl,
+    queryUrl,
+    async stop() {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+            }),
+        ),
+      );
+    },
+  };
+}
