@@ -40,13 +40,13 @@ export async function ingestThroughput(api: Api, commands: readonly Command[], c
   return committed / ((performance.now() - started) / 1000);
 }
 
-/** An endless supply of fresh synthetic commands, batch by batch, for one lane. */
-export function commandSupply(reference: ReferenceData, seed: number): () => Command[] {
+/** An endless supply of fresh synthetic commands, `size` at a time, for one lane (each project's commands in order). */
+export function commandSupply(reference: ReferenceData, seed: number): (size: number) => Command[] {
   let buffer: Command[] = [];
   let round = 0;
-  return () => {
-    while (buffer.length < 1000) buffer = buffer.concat(syntheticYear(reference, { seed: seed * 1000 + round++, year: reference.plan.year, projects: 400, notAfter: new Date() }));
-    return buffer.splice(0, 1000);
+  return (size) => {
+    while (buffer.length < size) buffer = buffer.concat(syntheticYear(reference, { seed: seed * 1000 + round++, year: reference.plan.year, projects: 400, notAfter: new Date() }));
+    return buffer.splice(0, size);
   };
 }
 
@@ -88,7 +88,7 @@ export async function steadyLoad(
     for (let next = performance.now() + (intervalMs * index) / lanes; next < end; next += intervalMs) {
       const wait = next - performance.now();
       if (wait > 0) await sleep(wait);
-      const batch = supply().slice(0, batchSize);
+      const batch = supply(batchSize);
       const result = await postBatch(api, batch);
       committed += result.committed;
       if (options.measureE2e && result.position > 0) {

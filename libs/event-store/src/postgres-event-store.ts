@@ -27,8 +27,10 @@ export class PostgresEventStore {
   async readStreams(streamIds: readonly string[]): Promise<Map<string, EventEnvelope[]>> {
     const streams = new Map<string, EventEnvelope[]>();
     if (streamIds.length === 0) return streams;
+    // One index range per stream, whatever the planner thinks of a long ANY(...) list.
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`,
+      `SELECT e.* FROM unnest($1::text[]) AS s(id)
+         CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM events WHERE stream_id = s.id ORDER BY version) AS e`,
       [[...new Set(streamIds)]],
     );
     for (const row of rows) {
@@ -38,6 +40,16 @@ export class PostgresEventStore {
       else streams.set(event.streamId, [event]);
     }
     return streams;
+  }
+
+  /** The current version of each stream that exists (an index-only look-up, no payloads). */
+  async streamVersions(streamIds: readonly string[]): Promise<Map<string, number>> {
+    const client = await this.pool.connect();
+    try {
+      return await currentVersions(client, streamIds);
+    } finally {
+      client.release();
+    }
   }
 
   /**
@@ -185,11 +197,13 @@ interface QueuedAppend {
 }
 
 async function currentVersions(client: PoolClient, streamIds: readonly string[]): Promise<Map<string, number>> {
+  // The last version of each stream by one index probe each (a long ANY(...) list may get a scan of the whole table).
   const { rows } = await client.query(
-    'SELECT stream_id, max(version) AS version FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
+    `SELECT s.id AS stream_id, (SELECT max(version) FROM events WHERE stream_id = s.id) AS version
+       FROM unnest($1::text[]) AS s(id)`,
     [[...new Set(streamIds)]],
   );
-  return new Map<string, number>(rows.map((r) => [r.stream_id as string, Number(r.version)]));
+  return new Map<string, number>(rows.filter((r) => r.version !== null).map((r) => [r.stream_id as string, Number(r.version)]));
 }
 
 interface Row {

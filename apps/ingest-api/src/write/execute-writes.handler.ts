@@ -50,6 +50,35 @@ interface Remembered {
 
 const commandsTotal = new Counter({ name: 'commands_total', help: 'Write commands by type and answer status', labelNames: ['type', 'status'] });
 
+/** Folded streams kept in memory, most recently used first out last. */
+const STREAM_CACHE_SIZE = 100_000;
+
+/** A bounded map that forgets the least recently used entry. */
+class StreamCache {
+  private readonly entries = new Map<string, StreamState>();
+
+  constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  get(id: string): StreamState | undefined {
+    const state = this.entries.get(id);
+    if (state) {
+      this.entries.delete(id);
+      this.entries.set(id, state);
+    }
+    return state;
+  }
+
+  set(id: string, state: StreamState): void {
+    this.entries.delete(id);
+    this.entries.set(id, state);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
 /** Concurrent writers to the same streams retry from a fresh read this many times before giving up with 409. */
 const MAX_ATTEMPTS = 8;
 
@@ -63,6 +92,7 @@ const MAX_ATTEMPTS = 8;
 @CommandHandler(ExecuteWrites)
 export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answer[]> {
   private readonly store: PostgresEventStore;
+  private readonly cache = new StreamCache(STREAM_CACHE_SIZE);
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -152,6 +182,7 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
               await storeAnswers(client, principal.id, toRemember);
             };
       fillPositions(await this.store.append(groupByStream(pending, loadedVersions), rememberAnswers));
+      for (const { streamId } of pending) this.cache.set(streamId, { ...streams.get(streamId)! });
     }
     return answers;
   }
@@ -182,11 +213,27 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
     return { events: decision.events, body: { ...idField, version: stream.version, position: null, eventId: null } };
   }
 
+  /**
+   * The streams' states: from the cache when its version is still the stream's (checked in
+   * one light query, so another writer's events are never missed), else read and folded.
+   * Callers get copies: deciding changes them, the cache changes only after a commit.
+   */
   private async loadStreams(streamIds: readonly string[]): Promise<Map<string, StreamState>> {
-    const stored = await this.store.readStreams(streamIds);
+    const unique = [...new Set(streamIds)];
+    const cachedIds = unique.filter((id) => this.cache.has(id));
+    const versions = cachedIds.length > 0 ? await this.store.streamVersions(cachedIds) : new Map<string, number>();
     const states = new Map<string, StreamState>();
-    for (const streamId of streamIds) {
-      if (!states.has(streamId)) states.set(streamId, fold(stored.get(streamId) ?? []));
+    const toRead: string[] = [];
+    for (const id of unique) {
+      const cached = this.cache.get(id);
+      if (cached && cached.version === (versions.get(id) ?? 0)) states.set(id, { ...cached });
+      else toRead.push(id);
+    }
+    const stored = toRead.length > 0 ? await this.store.readStreams(toRead) : new Map<string, EventEnvelope[]>();
+    for (const id of toRead) {
+      const state = fold(stored.get(id) ?? []);
+      if (state.version > 0) this.cache.set(id, state);
+      states.set(id, { ...state });
     }
     return states;
   }

@@ -22,7 +22,7 @@ export interface WriteRequest {
   readonly streamId: string;
   /** `Idempotency-Key` (single calls) or `commandId` (batch items). */
   readonly idempotencyKey: string | null;
-  /** Fingerprint of the request as the client sent it, to tell a replay from a reused key. */
+  /** Fingerprint of the request as the client sent it, to tell a replay from a reused key ('' without a key). */
   readonly fingerprint: string;
   /** From `If-Match`: the version the stream must be at. */
   readonly expectedVersion: number | null;
@@ -51,7 +51,6 @@ export function parseWriteRequest(
   const commandType = type as WriteCommandType;
   const idField = commandType === 'RecordActivity' ? 'activityId' : 'projectId';
   const creates = commandType === 'RegisterLead' || commandType === 'RecordActivity';
-  const fingerprint = createHash('sha256').update(canonicalJson({ type: commandType, pathId: options.pathId, ...body })).digest('hex');
 
   const fields: Record<string, unknown> = { ...body, type: commandType };
   if (options.pathId !== undefined) {
@@ -84,7 +83,9 @@ export function parseWriteRequest(
     command: fields as unknown as WriteCommand,
     streamId: commandType === 'RecordActivity' ? activityStreamId(id) : projectStreamId(id),
     idempotencyKey: (idempotencyKey as string | undefined) ?? null,
-    fingerprint,
+    // Only a request that may be replayed needs one; hashing every command costs.
+    fingerprint:
+      idempotencyKey === undefined ? '' : createHash('sha256').update(canonicalJson({ type: commandType, pathId: options.pathId, ...body })).digest('hex'),
     expectedVersion,
   };
 }
