@@ -24,7 +24,7 @@ const RUNS = 3;
 
 const SIZES = smoke
   ? { appendProjects: 1500, ingestProjects: 1500, largeProjects: 3000, loadSeconds: 4, confirmSeconds: 4, rates: [2000], e2eSeconds: 4 }
-  : { appendProjects: 8000, ingestProjects: 12000, largeProjects: 150_000, loadSeconds: 20, confirmSeconds: 60, rates: [4000, 6000, 8000, 10_000, 12_000], e2eSeconds: 30 };
+  : { appendProjects: 8000, ingestProjects: 12000, largeProjects: 150_000, loadSeconds: 20, confirmSeconds: 60, rates: [1000, 2000, 3000, 4000, 6000, 8000], e2eSeconds: 30 };
 
 const TARGETS: Record<string, string> = {
   ingest_events_per_s: '≥ 20,000',

@@ -213,8 +213,8 @@ interface Row {
   version: number;
   occurredAt: string;
   schemaVersion: number;
-  actor: string;
-  data: string;
+  actor: EventEnvelope['actor'];
+  data: unknown;
 }
 
 function flatten(appends: readonly StreamAppend[]): Row[] {
@@ -229,37 +229,44 @@ function flatten(appends: readonly StreamAppend[]): Row[] {
         type: event.type,
         streamId: append.streamId,
         version: append.expectedVersion + i + 1,
-        occurredAt: event.occurredAt,
+        occurredAt: new Date(event.occurredAt).toISOString(),
         schemaVersion: event.schemaVersion,
-        actor: JSON.stringify(event.actor),
-        data: JSON.stringify(event.data),
+        actor: event.actor,
+        data: event.data,
       }),
     );
   }
   return rows;
 }
 
-/** One multi-row insert; rows keep their array order, so positions follow versions within a stream. */
+/**
+ * One multi-row insert from one JSON parameter (PostgreSQL parses it faster than the driver
+ * escapes arrays of JSON); rows keep their order, so positions follow versions within a
+ * stream. Only what the database assigns comes back; the envelopes are completed here.
+ */
 async function insert(client: PoolClient, rows: readonly Row[]): Promise<EventEnvelope[]> {
-  const { rows: inserted } = await client.query(
+  const { rows: assigned } = await client.query(
     `INSERT INTO events (event_id, type, stream_id, version, occurred_at, recorded_at, schema_version, actor, data)
-     SELECT e.event_id, e.type, e.stream_id, e.version, e.occurred_at, clock_timestamp(), e.schema_version, e.actor, e.data
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::smallint[], $7::jsonb[], $8::jsonb[])
-            WITH ORDINALITY AS e(event_id, type, stream_id, version, occurred_at, schema_version, actor, data, n)
+     SELECT e."eventId", e.type, e."streamId", e.version, e."occurredAt", clock_timestamp(), e."schemaVersion", e.actor, e.data
+       FROM jsonb_to_recordset($1::jsonb)
+            AS e("eventId" uuid, type text, "streamId" text, version int, "occurredAt" timestamptz, "schemaVersion" smallint, actor jsonb, data jsonb, n int)
       ORDER BY e.n
-     RETURNING ${COLUMNS}`,
-    [
-      rows.map((r) => r.eventId),
-      rows.map((r) => r.type),
-      rows.map((r) => r.streamId),
-      rows.map((r) => r.version),
-      rows.map((r) => r.occurredAt),
-      rows.map((r) => r.schemaVersion),
-      rows.map((r) => r.actor),
-      rows.map((r) => r.data),
-    ],
+     RETURNING event_id, position, recorded_at`,
+    [JSON.stringify(rows.map((row, n) => ({ ...row, n })))],
   );
-  return inserted.map(toEnvelope).sort((a, b) => a.position - b.position);
+  const byId = new Map(assigned.map((a) => [a.event_id as string, a]));
+  return rows.map((row) => ({
+    eventId: row.eventId,
+    type: row.type,
+    streamId: row.streamId,
+    version: row.version,
+    position: Number(byId.get(row.eventId)!.position),
+    occurredAt: row.occurredAt,
+    recordedAt: (byId.get(row.eventId)!.recorded_at as Date).toISOString(),
+    schemaVersion: row.schemaVersion,
+    actor: row.actor,
+    data: row.data,
+  }));
 }
 
 function toEnvelope(row: Record<string, unknown>): EventEnvelope {
