@@ -13,7 +13,7 @@ import { baselineInsert, oursAppend, peerAppend } from './store-append';
 import { figure, repeat, type Figure } from './stats';
 
 /**
- * `npm run bench [-- --smoke] [-- --json out.json]`: the benchmark suite of BENCHMARKS.md on
+ * `npm run bench [-- --smoke] [-- --json out.json] [-- --only append,pipeline,large]`: the benchmark suite of BENCHMARKS.md on
  * the real PostgreSQL and Kafka (scripts/bench.js provides them). Every figure is the
  * median of at least 3 runs, with min and max.
  */
@@ -21,9 +21,11 @@ const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const jsonFile = args.includes('--json') ? args[args.indexOf('--json') + 1] : null;
 const RUNS = 3;
+/** `--only append,pipeline,large`: run some sections of the suite (all by default). */
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['append', 'pipeline', 'large'];
 
 const SIZES = smoke
-  ? { appendProjects: 1500, ingestProjects: 1500, largeProjects: 3000, loadSeconds: 4, confirmSeconds: 4, rates: [2000], e2eSeconds: 4 }
+  ? { appendProjects: 800, ingestProjects: 1000, largeProjects: 1500, loadSeconds: 3, confirmSeconds: 3, rates: [1000], e2eSeconds: 3 }
   : { appendProjects: 8000, ingestProjects: 12000, largeProjects: 150_000, loadSeconds: 20, confirmSeconds: 60, rates: [1000, 2000, 3000, 4000, 6000, 8000], e2eSeconds: 30 };
 
 const TARGETS: Record<string, string> = {
@@ -61,113 +63,120 @@ async function main(): Promise<void> {
     console.log(await machine(serverUrl));
 
     // 1. Appending to the store: the physical limit, ours and the peer, on one database.
-    log('store appends');
-    const appendData = buildDataset(reference, { seed: 1, projects: SIZES.appendProjects, maxVisits: 6 });
-    const appendDb = await database('append');
-    figures.baseline_pg_events_per_s = await repeat(RUNS, () => baselineInsert(appendDb.pool, appendData.streams, 4));
-    figures.ours_append_events_per_s = await repeat(RUNS, () => oursAppend(appendDb.pool, appendData.streams, 8));
-    figures.peer_append_events_per_s = await repeat(RUNS, () => peerAppend(appendDb.url, appendData.streams, 8));
-    await appendDb.pool.end();
+    if (only.includes('append')) {
+      log('store appends');
+      const appendData = buildDataset(reference, { seed: 1, projects: SIZES.appendProjects, maxVisits: 6 });
+      const appendDb = await database('append');
+      figures.baseline_pg_events_per_s = await repeat(RUNS, () => baselineInsert(appendDb.pool, appendData.streams, 4));
+      figures.ours_append_events_per_s = await repeat(RUNS, () => oursAppend(appendDb.pool, appendData.streams, 8));
+      figures.peer_append_events_per_s = await repeat(RUNS, () => peerAppend(appendDb.url, appendData.streams, 8));
+      await appendDb.pool.end();
+    }
 
     // 2. The whole pipeline in its own processes.
-    const pipelineDb = await database('pipeline');
-    await pipelineDb.pool.end();
-    const env = {
-      ...process.env,
-      DATABASE_URL: pipelineDb.url,
-      ADMIN_API_KEY: key,
-      RATE_LIMIT_PER_MINUTE: '0',
-      KAFKA_TOPIC_PREFIX: `${runId}.`,
-      LOG_LEVEL: 'warn',
-      DATABASE_POOL_SIZE: '20',
-    };
-    const services = await startServices(env, ['ingest-api', 'relay', 'projector', 'query-api']);
-    const api: Api = { ingestUrl: services.ingestUrl, queryUrl: services.queryUrl, key };
-    try {
-      log('ingest');
-      figures.ingest_events_per_s = await repeat(RUNS, (i) =>
-        ingestThroughput(api, buildDataset(reference, { seed: 100 + i, projects: SIZES.ingestProjects }).commands, 4),
-      );
-      await drain(api);
+    if (only.includes('pipeline')) {
+      const pipelineDb = await database('pipeline');
+      await pipelineDb.pool.end();
+      const env = {
+        ...process.env,
+        DATABASE_URL: pipelineDb.url,
+        ADMIN_API_KEY: key,
+        RATE_LIMIT_PER_MINUTE: '0',
+        KAFKA_TOPIC_PREFIX: `${runId}.`,
+        LOG_LEVEL: 'warn',
+        DATABASE_POOL_SIZE: '20',
+      };
+      const services = await startServices(env, ['ingest-api', 'relay', 'projector', 'query-api']);
+      const api: Api = { ingestUrl: services.ingestUrl, queryUrl: services.queryUrl, key };
+      try {
+        log('ingest');
+        figures.ingest_events_per_s = await repeat(RUNS, (i) =>
+          ingestThroughput(api, buildDataset(reference, { seed: 100 + i, projects: SIZES.ingestProjects }).commands, 4),
+        );
+        await drain(api);
 
-      log('sustained rate search');
-      let best = 0;
-      for (const rate of SIZES.rates) {
-        const run = await steadyLoad(api, reference, { perSecond: rate, seconds: SIZES.loadSeconds, lanes: 4, batchSize: 500, seed: rate, measureKpis: false, measureE2e: false });
-        log(`  ${rate}/s offered: ${Math.round(run.achievedPerSecond)}/s committed, lag ${run.lag.join(' ')} → ${run.lagSteady ? 'steady' : 'growing'}`);
-        await drain(api);
-        if (!run.lagSteady || run.achievedPerSecond < 0.95 * rate) break;
-        best = rate;
-      }
-      if (best === 0) best = SIZES.rates[0] / 2;
-      log(`sustained confirmation at ${best}/s`);
-      const sustained: number[] = [];
-      const kpiUnderLoad: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const run = await steadyLoad(api, reference, { perSecond: best, seconds: SIZES.confirmSeconds, lanes: 4, batchSize: 500, seed: 7000 + i, measureKpis: true, measureE2e: false });
-        log(`  run ${i + 1}: ${Math.round(run.achievedPerSecond)}/s, lag ${run.lagSteady ? 'steady' : 'growing'}, kpi p99 ${p(run.kpiMs, 0.99).toFixed(1)} ms`);
-        sustained.push(run.lagSteady ? run.achievedPerSecond : 0);
-        kpiUnderLoad.push(p(run.kpiMs, 0.99));
-        await drain(api);
-      }
-      figures.sustained_events_per_s = figure(sustained);
-      figures.kpi_query_p99_under_load_ms = figure(kpiUnderLoad);
+        log('sustained rate search');
+        let best = 0;
+        for (const rate of SIZES.rates) {
+          const run = await steadyLoad(api, reference, { perSecond: rate, seconds: SIZES.loadSeconds, lanes: 4, batchSize: 500, seed: rate, measureKpis: false, measureE2e: false });
+          log(`  ${rate}/s offered: ${Math.round(run.achievedPerSecond)}/s committed, lag ${run.lag.join(' ')} → ${run.lagSteady ? 'steady' : 'growing'}`);
+          await drain(api);
+          if (!run.lagSteady || run.achievedPerSecond < 0.95 * rate) break;
+          best = rate;
+        }
+        if (best === 0) best = SIZES.rates[0] / 2;
+        log(`sustained confirmation at ${best}/s`);
+        const sustained: number[] = [];
+        const kpiUnderLoad: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const run = await steadyLoad(api, reference, { perSecond: best, seconds: SIZES.confirmSeconds, lanes: 4, batchSize: 500, seed: 7000 + i, measureKpis: true, measureE2e: false });
+          log(`  run ${i + 1}: ${Math.round(run.achievedPerSecond)}/s, lag ${run.lagSteady ? 'steady' : 'growing'}, kpi p99 ${p(run.kpiMs, 0.99).toFixed(1)} ms`);
+          sustained.push(run.lagSteady ? run.achievedPerSecond : 0);
+          kpiUnderLoad.push(p(run.kpiMs, 0.99));
+          await drain(api);
+        }
+        figures.sustained_events_per_s = figure(sustained);
+        figures.kpi_query_p99_under_load_ms = figure(kpiUnderLoad);
 
-      log(`end-to-end latency at ${best / 2}/s`);
-      const p50: number[] = [];
-      const p99: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const run = await steadyLoad(api, reference, { perSecond: best / 2, seconds: SIZES.e2eSeconds, lanes: 4, batchSize: 100, seed: 9000 + i, measureKpis: false, measureE2e: true });
-        p50.push(p(run.e2eMs, 0.5));
-        p99.push(p(run.e2eMs, 0.99));
-        await drain(api);
+        log(`end-to-end latency at ${best / 2}/s`);
+        const p50: number[] = [];
+        const p99: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const run = await steadyLoad(api, reference, { perSecond: best / 2, seconds: SIZES.e2eSeconds, lanes: 4, batchSize: 100, seed: 9000 + i, measureKpis: false, measureE2e: true });
+          p50.push(p(run.e2eMs, 0.5));
+          p99.push(p(run.e2eMs, 0.99));
+          await drain(api);
+        }
+        figures.e2e_p50_ms = figure(p50);
+        figures.e2e_p99_ms = figure(p99);
+      } finally {
+        await services.stop();
       }
-      figures.e2e_p50_ms = figure(p50);
-      figures.e2e_p99_ms = figure(p99);
-    } finally {
-      await services.stop();
     }
 
     // 3. A large store: rebuild, idle KPI queries and asOf.
-    log(`large store: generating ${SIZES.largeProjects} projects`);
-    const large = buildDataset(reference, { seed: 42, projects: SIZES.largeProjects, maxVisits: 14 });
-    const largeDb = await database('large');
-    const store = new PostgresEventStore(largeDb.pool);
-    log(`appending ${large.events} events`);
-    for (let i = 0; i < large.streams.length; i += 200) await store.append(large.streams.slice(i, i + 200));
-    log('rebuild');
-    figures.rebuild_events_per_s = await repeat(RUNS, async () => {
-      const started = performance.now();
-      const result = await rebuildReadModels(largeDb.pool, reference);
-      return result.events / ((performance.now() - started) / 1000);
-    });
-    const { rows } = await largeDb.pool.query('SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events');
-    await largeDb.pool.query('VACUUM ANALYZE');
-    await largeDb.pool.end();
-    const queryOnly = await startServices({ ...process.env, DATABASE_URL: largeDb.url, ADMIN_API_KEY: key, LOG_LEVEL: 'warn' }, ['query-api']);
-    try {
-      const queryApi: Api = { ingestUrl: '', queryUrl: queryOnly.queryUrl, key };
-      const year = reference.plan.year;
-      log('KPI queries, idle');
-      figures.kpi_query_p99_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, Array(smoke ? 100 : 500).fill(`/v1/kpis?year=${year}`)), 0.99));
-      const span = [rows[0].first.getTime(), rows[0].last.getTime()];
-      const asOfPaths = Array.from({ length: smoke ? 5 : 20 }, (_, i) => `/v1/kpis?year=${year}&asOf=${new Date(span[0] + ((i + 0.5) / (smoke ? 5 : 20)) * (span[1] - span[0])).toISOString()}`);
-      log('asOf queries');
-      figures.asof_query_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, asOfPaths, 2), 0.5));
-      console.log(`\nlarge store: ${large.events} events, ${SIZES.largeProjects} projects`);
-    } finally {
-      await queryOnly.stop();
+    if (only.includes('large')) {
+      log(`large store: generating ${SIZES.largeProjects} projects`);
+      const large = buildDataset(reference, { seed: 42, projects: SIZES.largeProjects, maxVisits: 14 });
+      const largeDb = await database('large');
+      const store = new PostgresEventStore(largeDb.pool);
+      log(`appending ${large.events} events`);
+      for (let i = 0; i < large.streams.length; i += 200) await store.append(large.streams.slice(i, i + 200));
+      log('rebuild');
+      figures.rebuild_events_per_s = await repeat(RUNS, async () => {
+        const started = performance.now();
+        const result = await rebuildReadModels(largeDb.pool, reference);
+        return result.events / ((performance.now() - started) / 1000);
+      });
+      const { rows } = await largeDb.pool.query('SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events');
+      await largeDb.pool.query('VACUUM ANALYZE');
+      await largeDb.pool.end();
+      const queryOnly = await startServices({ ...process.env, DATABASE_URL: largeDb.url, ADMIN_API_KEY: key, LOG_LEVEL: 'warn' }, ['query-api']);
+      try {
+        const queryApi: Api = { ingestUrl: '', queryUrl: queryOnly.queryUrl, key };
+        const year = reference.plan.year;
+        log('KPI queries, idle');
+        figures.kpi_query_p99_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, Array(smoke ? 100 : 500).fill(`/v1/kpis?year=${year}`)), 0.99));
+        const span = [rows[0].first.getTime(), rows[0].last.getTime()];
+        const asOfPaths = Array.from({ length: smoke ? 5 : 20 }, (_, i) => `/v1/kpis?year=${year}&asOf=${new Date(span[0] + ((i + 0.5) / (smoke ? 5 : 20)) * (span[1] - span[0])).toISOString()}`);
+        log('asOf queries');
+        figures.asof_query_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, asOfPaths, 2), 0.5));
+        console.log(`\nlarge store: ${large.events} events, ${SIZES.largeProjects} projects`);
+      } finally {
+        await queryOnly.stop();
+      }
     }
   } finally {
     await dropDatabases(serverUrl, databases);
   }
 
   printTable(figures);
+  const ratio = (a: string, b: string) => (figures[a] && figures[b] ? figures[a].median / figures[b].median : null);
   const ratios = {
-    ingest_vs_baseline: figures.ingest_events_per_s.median / figures.baseline_pg_events_per_s.median,
-    ours_vs_peer_append: figures.ours_append_events_per_s.median / figures.peer_append_events_per_s.median,
+    ingest_vs_baseline: ratio('ingest_events_per_s', 'baseline_pg_events_per_s'),
+    ours_vs_peer_append: ratio('ours_append_events_per_s', 'peer_append_events_per_s'),
   };
-  console.log(`\ningest / baseline = ${ratios.ingest_vs_baseline.toFixed(3)}   ours / peer append = ${ratios.ours_vs_peer_append.toFixed(2)}`);
+  console.log(`\ningest / baseline = ${ratios.ingest_vs_baseline?.toFixed(3) ?? '—'}   ours / peer append = ${ratios.ours_vs_peer_append?.toFixed(2) ?? '—'}`);
   if (jsonFile) {
     writeFileSync(jsonFile, JSON.stringify({ smoke, machine: await machine(serverUrl), figures, ratios }, null, 2));
     console.log(`figures written to ${jsonFile}`);

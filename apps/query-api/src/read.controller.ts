@@ -150,11 +150,13 @@ export class ReadController {
     const asOf = params.instant('asOf');
     const minPosition = params.minPosition();
     params.check();
-    const reached = await this.freshness.require(minPosition);
     if (asOf !== null) {
+      const reached = await this.freshness.require(minPosition);
       const kpis = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now: new Date() });
       return { period: periodLabel(period), asOf: asOf.toISOString(), position: reached, kpis };
     }
+    // A cached report says how far it counts; only a client that asks for a position waits for one.
+    if (minPosition !== undefined) await this.freshness.require(minPosition);
     const report = await this.kpiReports.current(scope, period, minPosition);
     return { period: periodLabel(period), asOf: new Date(report.computedAt).toISOString(), position: report.position, kpis: report.results };
   }
