@@ -33,29 +33,36 @@ export async function rebuildReadModels(
 
   let position = 0;
   let events = 0;
-  /** Applies the next chunk of the store; returns how many events it held. */
-  const applyNextChunk = async (client: PoolClient): Promise<number> => {
-    const chunk = await store.readAll(position, chunkSize);
-    if (chunk.length === 0) return 0;
-    await applyEvents(client, NEXT_SCHEMA, chunk, reference);
-    position = chunk[chunk.length - 1].position;
-    events += chunk.length;
-    options.onProgress?.({ events, position });
-    return chunk.length;
+  /**
+   * Applies the store from `position` on, chunk by chunk; the next chunk is read (on another
+   * connection) while the current one is written. With `chunkTransactions` each chunk
+   * commits on its own; without, they join the caller's transaction.
+   */
+  const applyRest = async (client: PoolClient, chunkTransactions: boolean): Promise<void> => {
+    let next = store.readAll(position, chunkSize);
+    for (;;) {
+      const chunk = await next;
+      if (chunk.length === 0) return;
+      const last = chunk[chunk.length - 1].position;
+      next = chunk.length === chunkSize ? store.readAll(last, chunkSize) : Promise.resolve([]);
+      next.catch(() => undefined); // awaited on the next turn; if this chunk fails, nobody will
+      if (chunkTransactions) await client.query('BEGIN');
+      await applyEvents(client, NEXT_SCHEMA, chunk, reference);
+      if (chunkTransactions) await client.query('COMMIT');
+      position = last;
+      events += chunk.length;
+      options.onProgress?.({ events, position });
+    }
   };
 
   const client = await pool.connect();
   try {
-    // The bulk, chunk by chunk, each in its own short transaction.
-    for (let applied = chunkSize; applied === chunkSize; ) {
-      await client.query('BEGIN');
-      applied = await applyNextChunk(client);
-      await client.query('COMMIT');
-    }
+    // The bulk, in short transactions.
+    await applyRest(client, true);
     // The tail and the swap, with the projector paused.
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [PROJECTION_LOCK]);
-    while ((await applyNextChunk(client)) === chunkSize);
+    await applyRest(client, false);
     await client.query(`ALTER SCHEMA ${LIVE_SCHEMA} RENAME TO ${OLD_SCHEMA}`);
     await client.query(`ALTER SCHEMA ${NEXT_SCHEMA} RENAME TO ${LIVE_SCHEMA}`);
     await client.query(biViewsSql());
