@@ -49,7 +49,13 @@ export class Projector {
     this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix}projector`, maxWaitTimeInMs: 50, maxBytesPerPartition: 4 * 1024 * 1024 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topics.events, fromBeginning: true });
-    await this.consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: (payload) => this.handleBatch(payload) });
+    // Partitions hold disjoint streams, so two can be applied at once, on two connections.
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: false,
+      partitionsConsumedConcurrently: 2,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
   }
 
   async stop(): Promise<void> {
