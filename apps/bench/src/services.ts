@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { sleep } from './stats';
 
@@ -11,16 +10,9 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+/** A free TCP port on loopback (the local broker's helper). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const freePort: () => Promise<number> = require(join(ROOT, 'deploy', 'kafka-local', 'kafka.js')).freePort;
 
 /** Runs the compiled apps as their own processes, as in production, and waits until both APIs answer. */
 export async function startServices(env: NodeJS.ProcessEnv, apps: readonly string[]): Promise<Services> {

@@ -8,5 +8,3 @@ export const EVENT_TYPES: readonly DomainEvent['type'][] = [...PROJECT_EVENT_TYP
 
 /** Version of the `data` shape of each event type; bumped with an upcaster when a shape changes. */
 export const EVENT_SCHEMA_VERSION = 1;
-
-export const isProjectEvent = (event: DomainEvent): event is ProjectEvent => event.type !== 'ActivityHeld';

@@ -1,4 +1,4 @@
-import { elapsedShare, periodBounds, periodLabel, quarterOf } from './periods';
+import { elapsedShare, periodBounds, periodLabel, type Period } from './periods';
 
 const tz = 'Asia/Shanghai';
 
@@ -14,9 +14,15 @@ describe('periods in the plan time zone', () => {
   });
 
   it('puts 2025-03-31T20:00:00Z and 16:30Z in Q2, and 15:59:59Z in Q1', () => {
-    expect(quarterOf(new Date('2025-03-31T20:00:00Z'), tz)).toBe(2);
-    expect(quarterOf(new Date('2025-03-31T16:30:00Z'), tz)).toBe(2);
-    expect(quarterOf(new Date('2025-03-31T15:59:59Z'), tz)).toBe(1);
+    const within = (iso: string, period: Period) => {
+      const { start, end } = periodBounds(period, tz);
+      const at = Date.parse(iso);
+      return at >= start.getTime() && at < end.getTime();
+    };
+    const q1: Period = { kind: 'quarter', year: 2025, quarter: 1 };
+    const q2: Period = { kind: 'quarter', year: 2025, quarter: 2 };
+    expect([within('2025-03-31T20:00:00Z', q2), within('2025-03-31T16:30:00Z', q2), within('2025-03-31T15:59:59Z', q1)]).toEqual([true, true, true]);
+    expect([within('2025-03-31T20:00:00Z', q1), within('2025-03-31T15:59:59Z', q2)]).toEqual([false, false]);
   });
 
   it('handles a zone with daylight saving time', () => {

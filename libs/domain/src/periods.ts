@@ -32,18 +32,6 @@ export function elapsedShare(period: Period, timeZone: string, at: Date): number
   return Math.min(1, Math.max(0, share));
 }
 
-/** Local calendar fields of an instant in a time zone. */
-export function localDate(instant: Date, timeZone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
-}
-
-/** The quarter (1..4) an instant falls in, in the time zone. */
-export function quarterOf(instant: Date, timeZone: string): number {
-  return Math.floor((localDate(instant, timeZone).month - 1) / 3) + 1;
-}
-
 /** UTC instant of 00:00 on the 1st of `month` in the zone (twice corrected, for zones with DST). */
 function localMidnight(year: number, month: number, timeZone: string): Date {
   const naive = Date.UTC(year, month - 1, 1);

@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createPool, ensureDatabase, migrate } from './database/database';
 import { ApiKeyGuard } from './http/auth.guard';
 import { createLogger, type Logger } from './logger';
-import { CONFIG, LOGGER, PG_POOL, REFERENCE_DATA } from './tokens';
+import { PG_POOL, REFERENCE_DATA } from './tokens';
 
 /** What every service is built from; tests build the same from their own database and broker. */
 export interface ServiceDeps {
@@ -24,8 +24,6 @@ export interface ServiceDeps {
 /** Providers shared by the HTTP services: the dependencies above, API keys, rate limit and the auth guard. */
 export function coreProviders(deps: ServiceDeps): Provider[] {
   return [
-    { provide: CONFIG, useValue: deps.config },
-    { provide: LOGGER, useValue: deps.logger },
     { provide: PG_POOL, useValue: deps.pool },
     { provide: REFERENCE_DATA, useValue: deps.reference },
     { provide: ApiKeys, useValue: new ApiKeys(deps.pool, deps.adminKey) },

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { PostgresEventStore } from '@app/event-store';
 import { LIVE_SCHEMA } from './schema';
 
 export interface ProjectionStatus {
@@ -18,11 +19,14 @@ export interface ProjectionStatus {
  */
 export class ProjectionWatermark {
   private mark = 0;
+  private readonly store: PostgresEventStore;
 
   constructor(
     private readonly pool: Pool,
     private readonly schema: string = LIVE_SCHEMA,
-  ) {}
+  ) {
+    this.store = new PostgresEventStore(pool);
+  }
 
   /** Advances the mark as far as `upTo` (default: the head of the store) allows, and returns it. */
   async position(upTo?: number): Promise<number> {
@@ -56,8 +60,7 @@ export class ProjectionWatermark {
     return { name, position, lagEvents: head - position, lagMs };
   }
 
-  private async head(): Promise<number> {
-    const { rows } = await this.pool.query('SELECT coalesce(max(position), 0) AS head FROM events');
-    return Number(rows[0].head);
+  private head(): Promise<number> {
+    return this.store.headPosition();
   }
 }
