@@ -34,7 +34,11 @@ export async function ingestThroughput(api: Api, commands: readonly Command[], c
   const started = performance.now();
   await Promise.all(
     lanes.map(async (lane) => {
-      for (let i = 0; i < lane.length; i += 1000) committed += (await postBatch(api, lane.slice(i, i + 1000))).committed;
+      for (let i = 0; i < lane.length; i += 1000) {
+        // Not `committed += await …`: that reads the total before awaiting, and concurrent lanes overwrite each other's counts.
+        const batch = await postBatch(api, lane.slice(i, i + 1000));
+        committed += batch.committed;
+      }
     }),
   );
   return committed / ((performance.now() - started) / 1000);
