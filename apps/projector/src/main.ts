@@ -1,6 +1,6 @@
 import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
-import { requireKafkaBrokers, runService } from '@app/platform';
-import { KpiQueries } from '@app/read-models';
+import { TableMaintenance, requireKafkaBrokers, runService } from '@app/platform';
+import { KpiQueries, LIVE_SCHEMA } from '@app/read-models';
 import { KpiSnapshots } from './kpi-snapshots';
 import { Projector } from './projector';
 
@@ -15,12 +15,15 @@ runService(
       partitions: config.kafkaPartitions,
       onApplied: () => snapshots.markDirty(),
     });
+    const maintenance = new TableMaintenance(pool, [LIVE_SCHEMA], logger, config.tableMaintenanceIntervalMs);
     await projector.start();
     await snapshotProducer.connect();
     snapshots.start();
+    maintenance.start();
     logger.info('projector consuming');
     return {
       close: async () => {
+        await maintenance.stop();
         await projector.stop();
         await snapshots.stop();
         await snapshotProducer.disconnect();

@@ -1,5 +1,5 @@
 import { createKafka } from '@app/messaging';
-import { requireKafkaBrokers, runService } from '@app/platform';
+import { TableMaintenance, requireKafkaBrokers, runService } from '@app/platform';
 import { Relay } from './relay';
 
 runService(
@@ -10,9 +10,17 @@ runService(
       topicPrefix: config.kafkaTopicPrefix, partitions: config.kafkaPartitions,
       onLockLost: () => process.exit(1),
     });
+    // The write side's tables (the events, idempotency answers, checkpoints): see TableMaintenance.
+    const maintenance = new TableMaintenance(pool, ['public'], logger, config.tableMaintenanceIntervalMs);
     await relay.start();
+    maintenance.start();
     logger.info({ position: relay.publishedPosition }, 'relay publishing');
-    return { close: () => relay.stop() };
+    return {
+      close: async () => {
+        await maintenance.stop();
+        await relay.stop();
+      },
+    };
   },
   { servesHttp: false },
 );

@@ -19,6 +19,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** How often, at most, the projector recomputes the KPI snapshots it publishes to Kafka. */
   readonly kpiSnapshotIntervalMs: number;
+  /** How often the relay and the projector check their tables for VACUUM / ANALYZE when the server's autovacuum is off (0: never). */
+  readonly tableMaintenanceIntervalMs: number;
   /** How long a read with `minPosition` waits for the projections before answering 503. */
   readonly minPositionWaitMs: number;
   readonly logLevel: string;
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
     kpiSnapshotIntervalMs: int('KPI_SNAPSHOT_INTERVAL_MS', 5_000, 100, 3_600_000),
+    tableMaintenanceIntervalMs: int('TABLE_MAINTENANCE_INTERVAL_MS', 10_000, 0, 3_600_000),
     minPositionWaitMs: int('MIN_POSITION_WAIT_MS', 10_000, 0, 600_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,

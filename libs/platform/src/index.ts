@@ -2,6 +2,7 @@ export * from './config';
 export * from './logger';
 export * from './database/database';
 export * from './database/migrations';
+export * from './database/maintenance';
 export * from './auth/api-keys';
 export * from './auth/rate-limiter';
 export * from './http/api-error';
