@@ -33,9 +33,11 @@ export class ProjectionWatermark {
     const target = upTo ?? (await this.head());
     if (target <= this.mark) return this.mark;
     const { rows } = await this.pool.query(
+      // Walks the events in position order and probes each one's stream, stopping at the first
+      // not applied: a join would let the planner hash the whole streams table on every call.
       `SELECT e.position FROM events e
-         LEFT JOIN ${this.schema}.streams s ON s.stream_id = e.stream_id
-        WHERE e.position > $1 AND e.position <= $2 AND coalesce(s.version, 0) < e.version
+        WHERE e.position > $1 AND e.position <= $2
+          AND e.version > coalesce((SELECT s.version FROM ${this.schema}.streams s WHERE s.stream_id = e.stream_id), 0)
           AND NOT EXISTS (SELECT 1 FROM ${this.schema}.dead_letters d WHERE d.position = e.position)
         ORDER BY e.position LIMIT 1`,
       [this.mark, target],
