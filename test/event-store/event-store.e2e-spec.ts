@@ -27,6 +27,21 @@ describe('PostgreSQL event store (real database)', () => {
     expect(Date.parse(read[0].recordedAt)).not.toBeNaN();
   });
 
+  it('gives the envelopes as JSON text equal to the envelopes it reads (instants as toISOString writes them)', async () => {
+    const streamId = `project-${randomUUID()}`;
+    const payload = { projectId: randomUUID(), name: '郑州 "quoted" \\ name', amountWan: 123456789, nested: { list: [1, null, true] } };
+    const [stored] = await store.append([
+      { streamId, expectedVersion: 0, events: [{ type: 'LeadRegistered', occurredAt: '2025-03-31T23:59:59.987654+08:00', data: payload, actor, schemaVersion: 1 }] },
+    ]);
+    // Microseconds in the stored instant: the text must truncate them to milliseconds as Date does.
+    await db.pool.query(`UPDATE events SET recorded_at = '2025-04-01T08:00:00.123999Z' WHERE event_id = $1`, [stored.eventId]);
+    const [envelope] = await store.readAll(stored.position - 1, 1);
+    const [serialized] = await store.readAllAsJson(stored.position - 1, 1);
+    expect(serialized).toMatchObject({ position: stored.position, streamId, type: 'LeadRegistered' });
+    expect(JSON.parse(serialized.json)).toEqual(envelope);
+    expect(envelope).toMatchObject({ occurredAt: '2025-03-31T15:59:59.987Z', recordedAt: '2025-04-01T08:00:00.123Z', data: payload });
+  });
+
   it('two concurrent appends with the same expected version: exactly one wins, the other is a conflict', async () => {
     for (let round = 0; round < 20; round++) {
       const streamId = `project-${randomUUID()}`;

@@ -1,7 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { Counter, Gauge } from 'prom-client';
-import { Checkpoints, EVENTS_CHANNEL, PostgresEventStore, type EventEnvelope } from '@app/event-store';
+import { Checkpoints, EVENTS_CHANNEL, PostgresEventStore, type SerializedEvent } from '@app/event-store';
 import { createIdempotentProducer, ensureTopics, topicNames } from '@app/messaging';
 import type { Logger } from '@app/platform';
 
@@ -94,7 +94,7 @@ export class Relay {
     while (this.running) {
       try {
         const producer = await this.connectedProducer();
-        const events = await this.store.readAll(this.position, this.batchSize);
+        const events = await this.store.readAllAsJson(this.position, this.batchSize);
         if (events.length === 0) {
           await this.sleep(1000);
           continue;
@@ -116,13 +116,13 @@ export class Relay {
     }
   }
 
-  private async publish(producer: Producer, events: readonly EventEnvelope[]): Promise<void> {
+  private async publish(producer: Producer, events: readonly SerializedEvent[]): Promise<void> {
     await producer.send({
       topic: this.topic,
       acks: -1,
       messages: events.map((event) => ({
         key: event.streamId,
-        value: JSON.stringify(event),
+        value: event.json,
         headers: { type: event.type, position: String(event.position) },
       })),
     });

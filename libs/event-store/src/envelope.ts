@@ -22,6 +22,14 @@ export interface EventEnvelope<T extends string = string, D = unknown> {
   readonly data: D;
 }
 
+/** A stored event as the JSON text of its envelope, with what a publisher needs to route it. */
+export interface SerializedEvent {
+  readonly position: number;
+  readonly streamId: string;
+  readonly type: string;
+  readonly json: string;
+}
+
 export interface NewEvent {
   readonly type: string;
   readonly occurredAt: string;

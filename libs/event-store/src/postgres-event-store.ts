@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { StreamVersionConflict, type EventEnvelope, type StreamAppend } from './envelope';
+import { StreamVersionConflict, type EventEnvelope, type SerializedEvent, type StreamAppend } from './envelope';
 
 /**
  * Every append takes this transaction-scoped advisory lock just before it inserts and holds
@@ -170,6 +170,22 @@ export class PostgresEventStore {
     return rows.map(toEnvelope);
   }
 
+  /**
+   * The same events as `readAll`, each as its envelope's JSON text, written by the database:
+   * a publisher sends the text as it is, and neither parses the payloads nor serializes them again.
+   */
+  async readAllAsJson(afterPosition: number, limit: number): Promise<SerializedEvent[]> {
+    const { rows } = await this.pool.query(
+      `SELECT position, stream_id, type,
+              jsonb_build_object('eventId', event_id, 'type', type, 'streamId', stream_id, 'version', version, 'position', position,
+                                 'occurredAt', ${isoInstant('occurred_at')}, 'recordedAt', ${isoInstant('recorded_at')},
+                                 'schemaVersion', schema_version, 'actor', actor, 'data', data)::text AS json
+         FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+      [afterPosition, limit],
+    );
+    return rows.map((row) => ({ position: Number(row.position), streamId: row.stream_id, type: row.type, json: row.json }));
+  }
+
   async headPosition(): Promise<number> {
     const { rows } = await this.pool.query('SELECT coalesce(max(position), 0) AS head FROM events');
     return Number(rows[0].head);
@@ -267,6 +283,11 @@ async function insert(client: PoolClient, rows: readonly Row[]): Promise<EventEn
     actor: row.actor,
     data: row.data,
   }));
+}
+
+/** An instant as `Date.prototype.toISOString` writes it (UTC, milliseconds), which every envelope uses. */
+function isoInstant(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 function toEnvelope(row: Record<string, unknown>): EventEnvelope {

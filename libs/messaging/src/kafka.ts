@@ -1,5 +1,6 @@
-import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type Producer } from 'kafkajs';
 import type { Logger } from '@app/platform';
+import { keyPartitioner } from './partitioner';
 import { topicNames } from './topics';
 
 export function createKafka(brokers: readonly string[], clientId: string, logger: Logger): Kafka {
@@ -31,7 +32,7 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: keyPartitioner,
   });
 }
 
