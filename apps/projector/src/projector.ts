@@ -49,11 +49,12 @@ export class Projector {
     this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix}projector`, maxWaitTimeInMs: 50, maxBytesPerPartition: 4 * 1024 * 1024 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topics.events, fromBeginning: true });
-    // Partitions hold disjoint streams, so two can be applied at once, on two connections.
+    // Partitions hold disjoint streams, so all of a fetch's batches are applied at once, each on
+    // its own connection: a batch's wait is then one apply, not one per partition before it.
     await this.consumer.run({
       eachBatchAutoResolve: false,
       autoCommit: false,
-      partitionsConsumedConcurrently: 2,
+      partitionsConsumedConcurrently: this.options.partitions,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
@@ -98,13 +99,12 @@ export class Projector {
     const client = await this.pool.connect();
     let failed: readonly FailedEvent[] = [];
     try {
-      await client.query('BEGIN');
-      // Shared with every other applier; a rebuild takes it exclusively for its swap.
-      await client.query('SELECT pg_advisory_xact_lock_shared($1)', [PROJECTION_LOCK]);
+      // The lock is shared with every other applier; a rebuild takes it exclusively for its swap.
+      // Statements without parameters go together, one round trip each pair.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock_shared(${PROJECTION_LOCK})`);
       const result = await applyEvents(client, LIVE_SCHEMA, envelopes, this.reference);
       failed = result.failed;
-      await client.query('SELECT pg_notify($1, $2)', [PROJECTION_APPLIED_CHANNEL, String(result.lastPosition)]);
-      await client.query('COMMIT');
+      await client.query(`SELECT pg_notify('${PROJECTION_APPLIED_CHANNEL}', '${result.lastPosition}'); COMMIT`);
       appliedTotal.inc(result.applied);
       duplicateTotal.inc(result.duplicates);
       this.logger.debug({ partition, applied: result.applied, duplicates: result.duplicates, position: result.lastPosition }, 'applied');

@@ -59,18 +59,20 @@ export async function applyEvents(
 ): Promise<ApplyResult> {
   if (envelopes.length === 0) return { applied: 0, duplicates: 0, failed: [], lastPosition: 0 };
   const streamIds = [...new Set(envelopes.map((e) => e.streamId))];
-  const versions = new Map<string, number>(
-    (await client.query(`SELECT stream_id, version FROM ${schema}.streams WHERE stream_id = ANY($1::text[])`, [streamIds])).rows.map((r) => [
-      r.stream_id,
-      r.version,
-    ]),
+  const projectIds = [...new Set(envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId))];
+  // The streams' applied versions and the projects' states, in one round trip.
+  const { rows: known } = await client.query(
+    `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${schema}.streams WHERE stream_id = ANY($1::text[])
+     UNION ALL
+     SELECT project_id::text, version, state FROM ${schema}.projects WHERE project_id = ANY($2::uuid[])`,
+    [streamIds, projectIds],
   );
-  const projectIds = envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId);
-  const projects = new Map<string, ProjectState>(
-    (await client.query(`SELECT project_id, state FROM ${schema}.projects WHERE project_id = ANY($1::uuid[])`, [[...new Set(projectIds)]])).rows.map(
-      (r) => [r.project_id, r.state],
-    ),
-  );
+  const versions = new Map<string, number>();
+  const projects = new Map<string, ProjectState>();
+  for (const row of known) {
+    if (row.state === null) versions.set(row.id, row.version);
+    else projects.set(row.id, row.state);
+  }
 
   const changedProjects = new Map<string, { state: ProjectState; version: number }>();
   const facts: Record<string, unknown>[] = [];
@@ -122,43 +124,50 @@ export async function applyEvents(
     }
   }
 
-  await upsert(client, `${schema}.streams`, 'stream_id', [...changedStreams].map((stream_id) => ({ stream_id, version: versions.get(stream_id) })), 'stream_id text, version integer');
-  await upsert(
-    client,
-    `${schema}.projects`,
-    'project_id',
-    [...changedProjects].map(([project_id, { state, version }]) => ({
-      project_id,
-      version,
-      stage: state.stage,
-      unit: state.unit,
-      channels: state.channels,
-      lead_at: state.leadAt,
-      last_event_at: state.lastEventAt,
-      state,
-    })),
-    'project_id uuid, version integer, stage text, unit text, channels text[], lead_at timestamptz, last_event_at timestamptz, state jsonb',
-  );
-  await writeFacts(client, schema, facts);
-  await client.query(
-    `INSERT INTO ${schema}.dead_letters (position, stream_id, version, reason)
-     SELECT position, stream_id, version, reason FROM jsonb_to_recordset($1::jsonb) AS x(position bigint, stream_id text, version integer, reason text)
-     ON CONFLICT (position) DO NOTHING`,
-    [JSON.stringify(failed.map(({ envelope, reason }) => ({ ...(envelope as EventEnvelope), stream_id: (envelope as EventEnvelope).streamId, reason })))],
-  );
-  await insert(client, `${schema}.visits`, visits, 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz');
-  await insert(
-    client,
-    `${schema}.fund_investments`,
-    funds,
-    'project_id uuid, fund text, municipal boolean, amount_wan bigint, occurred_at timestamptz, recorded_at timestamptz',
-  );
-  await insert(
-    client,
-    `${schema}.activities`,
-    activities,
-    'activity_id uuid, kind text, title text, region text, unit text, occurred_at timestamptz, recorded_at timestamptz',
-  );
+  // Close the open facts first: the new open rows of the same projects may only exist after.
+  await closeFacts(client, schema, facts);
+  await writeAll(client, [
+    {
+      table: `${schema}.streams`,
+      conflictKey: 'stream_id',
+      columns: 'stream_id text, version integer',
+      rows: [...changedStreams].map((stream_id) => ({ stream_id, version: versions.get(stream_id) })),
+    },
+    {
+      table: `${schema}.projects`,
+      conflictKey: 'project_id',
+      columns: 'project_id uuid, version integer, stage text, unit text, channels text[], lead_at timestamptz, last_event_at timestamptz, state jsonb',
+      rows: [...changedProjects].map(([project_id, { state, version }]) => ({
+        project_id,
+        version,
+        stage: state.stage,
+        unit: state.unit,
+        channels: state.channels,
+        lead_at: state.leadAt,
+        last_event_at: state.lastEventAt,
+        state,
+      })),
+    },
+    { table: `${schema}.project_facts`, columns: FACT_COLUMNS, rows: facts },
+    {
+      table: `${schema}.dead_letters`,
+      conflictKey: 'position',
+      ignoreConflicts: true,
+      columns: 'position bigint, stream_id text, version integer, reason text',
+      rows: failed.map(({ envelope, reason }) => ({ ...(envelope as EventEnvelope), stream_id: (envelope as EventEnvelope).streamId, reason })),
+    },
+    { table: `${schema}.visits`, columns: 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz', rows: visits },
+    {
+      table: `${schema}.fund_investments`,
+      columns: 'project_id uuid, fund text, municipal boolean, amount_wan bigint, occurred_at timestamptz, recorded_at timestamptz',
+      rows: funds,
+    },
+    {
+      table: `${schema}.activities`,
+      columns: 'activity_id uuid, kind text, title text, region text, unit text, occurred_at timestamptz, recorded_at timestamptz',
+      rows: activities,
+    },
+  ]);
   return { applied, duplicates, failed, lastPosition };
 }
 
@@ -197,8 +206,8 @@ const FACT_COLUMNS =
   'project_id uuid, valid_from timestamptz, valid_to timestamptz, stage text, unit text, channels text[], origin_region text, sector text, chain text, ' +
   'industrial boolean, investor_key text, planned_wan bigint, lead_at timestamptz, signed_wan bigint, signed_at timestamptz, started_wan bigint, started_at timestamptz';
 
-/** Closes each project's open row at the first new one, and chains the new rows of the batch. */
-async function writeFacts(client: PoolClient, schema: string, rows: Record<string, unknown>[]): Promise<void> {
+/** Closes each project's open row at the first new one, and chains the new rows of the batch (their valid_to). */
+async function closeFacts(client: PoolClient, schema: string, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
   const firstOf = new Map<string, string>();
   for (let i = rows.length - 1; i >= 0; i--) firstOf.set(rows[i].project_id as string, rows[i].valid_from as string);
@@ -208,31 +217,45 @@ async function writeFacts(client: PoolClient, schema: string, rows: Record<strin
     rows[i].valid_to = nextOf.get(id) ?? null;
     nextOf.set(id, rows[i].valid_from as string);
   }
+  // Arrays rather than JSON: the planner knows how many rows unnest gives (it takes
+  // jsonb_to_recordset for 100) and probes the open-row index for each, without statistics too.
   await client.query(
     `UPDATE ${schema}.project_facts f SET valid_to = x.valid_from
-       FROM jsonb_to_recordset($1::jsonb) AS x(project_id uuid, valid_from timestamptz)
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS x(project_id, valid_from)
       WHERE f.project_id = x.project_id AND f.valid_to IS NULL`,
-    [JSON.stringify([...firstOf].map(([project_id, valid_from]) => ({ project_id, valid_from })))],
+    [[...firstOf.keys()], [...firstOf.values()]],
   );
-  await insert(client, `${schema}.project_facts`, rows, FACT_COLUMNS);
 }
 
-/** One INSERT for many rows, passed as one JSON parameter; `columns` as `name type, …`. */
-async function insert(client: PoolClient, table: string, rows: readonly Record<string, unknown>[], columns: string): Promise<void> {
-  if (rows.length === 0) return;
-  const names = columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
-  await client.query(`INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${columns})`, [
-    JSON.stringify(rows),
-  ]);
+interface TableRows {
+  readonly table: string;
+  /** `name type, …`, as jsonb_to_recordset takes them. */
+  readonly columns: string;
+  readonly rows: readonly Record<string, unknown>[];
+  /** Upsert on this key (every other column updated), or with `ignoreConflicts` keep the row there. */
+  readonly conflictKey?: string;
+  readonly ignoreConflicts?: boolean;
 }
 
-async function upsert(client: PoolClient, table: string, key: string, rows: readonly Record<string, unknown>[], columns: string): Promise<void> {
-  if (rows.length === 0) return;
-  const names = columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
-  const updates = names.filter((n) => n !== key).map((n) => `${n} = excluded.${n}`);
+/**
+ * Writes rows into several tables in one statement (data-modifying WITH clauses), each table's
+ * rows as one JSON parameter: one round trip per chunk, whatever it touches.
+ */
+async function writeAll(client: PoolClient, tables: readonly TableRows[]): Promise<void> {
+  const writes = tables.filter((t) => t.rows.length > 0);
+  if (writes.length === 0) return;
+  const statements = writes.map(({ table, columns, conflictKey, ignoreConflicts }, i) => {
+    const names = columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
+    const onConflict =
+      conflictKey === undefined
+        ? ''
+        : ignoreConflicts
+          ? ` ON CONFLICT (${conflictKey}) DO NOTHING`
+          : ` ON CONFLICT (${conflictKey}) DO UPDATE SET ${names.filter((n) => n !== conflictKey).map((n) => `${n} = excluded.${n}`).join(', ')}`;
+    return `w${i} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM jsonb_to_recordset($${i + 1}::jsonb) AS x(${columns})${onConflict})`;
+  });
   await client.query(
-    `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${columns})
-     ON CONFLICT (${key}) DO UPDATE SET ${updates.join(', ')}`,
-    [JSON.stringify(rows)],
+    `WITH ${statements.join(',\n')} SELECT 1`,
+    writes.map((t) => JSON.stringify(t.rows)),
   );
 }
