@@ -45,6 +45,47 @@ export function checkEnvelope(value: unknown): EventEnvelope | string {
 }
 
 /**
+ * What a single writer of a schema knows of it without asking: the streams' applied versions
+ * and the projects' states, kept across chunks by a rebuild (the only writer of its fresh
+ * schema). Bounded: past `capacity` streams the oldest are forgotten and read again when met.
+ */
+export class ProjectionMemory {
+  readonly versions = new Map<string, number>();
+  readonly projects = new Map<string, ProjectState>();
+  /** True while nothing was forgotten: a stream it does not know then does not exist. */
+  private complete = true;
+
+  constructor(private readonly capacity: number) {}
+
+  knowsAbsence(): boolean {
+    return this.complete;
+  }
+
+  remember(versions: ReadonlyMap<string, number>, projects: ReadonlyMap<string, ProjectState>): void {
+    for (const [id, version] of versions) {
+      this.versions.delete(id);
+      this.versions.set(id, version);
+    }
+    for (const [id, state] of projects) {
+      this.projects.delete(id);
+      this.projects.set(id, state);
+    }
+    while (this.versions.size > this.capacity) {
+      const oldest = this.versions.keys().next().value!;
+      this.versions.delete(oldest);
+      if (oldest.startsWith('project-')) this.projects.delete(oldest.slice('project-'.length));
+      this.complete = false;
+    }
+  }
+}
+
+/** A chunk folded and ready to write: `write()` runs its statements on the client it was prepared with. */
+export interface PreparedChunk {
+  readonly result: ApplyResult;
+  write(): Promise<void>;
+}
+
+/**
  * Applies events to the read models of `schema` with `client` (inside the caller's
  * transaction). Idempotent: an event whose stream version was applied already is ignored, so
  * a redelivered or replayed message never counts twice. The events of one stream must come
@@ -57,21 +98,46 @@ export async function applyEvents(
   envelopes: readonly EventEnvelope[],
   reference: ReferenceCatalog,
 ): Promise<ApplyResult> {
-  if (envelopes.length === 0) return { applied: 0, duplicates: 0, failed: [], lastPosition: 0 };
+  const prepared = await prepareEvents(client, schema, envelopes, reference);
+  await prepared.write();
+  return prepared.result;
+}
+
+/**
+ * The first half of `applyEvents`: reads what the chunk needs (nothing that `memory` knows),
+ * folds it, and returns its writes unsent. A caller that prepares the next chunk while these
+ * are written keeps the database and this process busy at once.
+ */
+export async function prepareEvents(
+  client: PoolClient,
+  schema: string,
+  envelopes: readonly EventEnvelope[],
+  reference: ReferenceCatalog,
+  memory?: ProjectionMemory,
+): Promise<PreparedChunk> {
+  if (envelopes.length === 0) return { result: { applied: 0, duplicates: 0, failed: [], lastPosition: 0 }, write: async () => undefined };
   const streamIds = [...new Set(envelopes.map((e) => e.streamId))];
   const projectIds = [...new Set(envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId))];
-  // The streams' applied versions and the projects' states, in one round trip.
-  const { rows: known } = await client.query(
-    `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${schema}.streams WHERE stream_id = ANY($1::text[])
-     UNION ALL
-     SELECT project_id::text, version, state FROM ${schema}.projects WHERE project_id = ANY($2::uuid[])`,
-    [streamIds, projectIds],
-  );
   const versions = new Map<string, number>();
   const projects = new Map<string, ProjectState>();
-  for (const row of known) {
-    if (row.state === null) versions.set(row.id, row.version);
-    else projects.set(row.id, row.state);
+  const unknownStreams = memory ? streamIds.filter((id) => !memory.versions.has(id)) : streamIds;
+  const unknownProjects = memory ? projectIds.filter((id) => !memory.projects.has(id)) : projectIds;
+  if (memory) {
+    for (const id of streamIds) if (memory.versions.has(id)) versions.set(id, memory.versions.get(id)!);
+    for (const id of projectIds) if (memory.projects.has(id)) projects.set(id, memory.projects.get(id)!);
+  }
+  if (!memory?.knowsAbsence() && (unknownStreams.length > 0 || unknownProjects.length > 0)) {
+    // The streams' applied versions and the projects' states, in one round trip.
+    const { rows: known } = await client.query(
+      `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${schema}.streams WHERE stream_id = ANY($1::text[])
+       UNION ALL
+       SELECT project_id::text, version, state FROM ${schema}.projects WHERE project_id = ANY($2::uuid[])`,
+      [unknownStreams, unknownProjects],
+    );
+    for (const row of known) {
+      if (row.state === null) versions.set(row.id, row.version);
+      else projects.set(row.id, row.state);
+    }
   }
 
   const changedProjects = new Map<string, { state: ProjectState; version: number }>();
@@ -124,9 +190,8 @@ export async function applyEvents(
     }
   }
 
-  // Close the open facts first: the new open rows of the same projects may only exist after.
-  await closeFacts(client, schema, facts);
-  await writeAll(client, [
+  memory?.remember(versions, projects);
+  const tables: TableRows[] = [
     {
       table: `${schema}.streams`,
       conflictKey: 'stream_id',
@@ -167,8 +232,15 @@ export async function applyEvents(
       columns: 'activity_id uuid, kind text, title text, region text, unit text, occurred_at timestamptz, recorded_at timestamptz',
       rows: activities,
     },
-  ]);
-  return { applied, duplicates, failed, lastPosition };
+  ];
+  return {
+    result: { applied, duplicates, failed, lastPosition },
+    write: async () => {
+      // Close the open facts first: the new open rows of the same projects may only exist after.
+      await closeFacts(client, schema, facts);
+      await writeAll(client, tables);
+    },
+  };
 }
 
 /** Who an investor is for `inbound_enterprise_count`: the credit code, else the name without spaces, case-folded. */

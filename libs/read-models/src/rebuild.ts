@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ReferenceCatalog } from '@app/domain';
-import { PostgresEventStore } from '@app/event-store';
+import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { biViewsSql } from './bi-views';
-import { applyEvents } from './projection';
+import { ProjectionMemory, prepareEvents } from './projection';
 import { LIVE_SCHEMA, PROJECTION_LOCK, readModelSchemaSql } from './schema';
 
 export const PROJECTIONS = ['read-models'] as const;
@@ -24,7 +24,7 @@ export interface RebuildProgress {
 export async function rebuildReadModels(
   pool: Pool,
   reference: ReferenceCatalog,
-  options: { chunkSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
+  options: { chunkSize?: number; memoryStreams?: number; onProgress?: (p: RebuildProgress) => void } = {},
 ): Promise<RebuildProgress> {
   const chunkSize = options.chunkSize ?? 5000;
   const store = new PostgresEventStore(pool);
@@ -33,30 +33,49 @@ export async function rebuildReadModels(
 
   let position = 0;
   let events = 0;
-  /**
-   * Applies the store from `position` on, chunk by chunk; the next chunk is read (on another
-   * connection) while the current one is written. With `chunkTransactions` each chunk
-   * commits on its own; without, they join the caller's transaction.
-   */
   let analyzeAt = chunkSize;
+  // The rebuild is the only writer of its schema: what it folded stays in memory, not read back.
+  const memory = new ProjectionMemory(options.memoryStreams ?? 1_000_000);
+  const read = async (after: number): Promise<EventEnvelope[]> =>
+    (await store.readAllAsJson(after, chunkSize)).map((event) => JSON.parse(event.json) as EventEnvelope);
+  /**
+   * Applies the store from `position` on, chunk by chunk: the next chunk is read (on another
+   * connection) and folded while the current one is written. With `chunkTransactions` each
+   * chunk commits on its own; without, they join the caller's transaction.
+   */
   const applyRest = async (client: PoolClient, chunkTransactions: boolean): Promise<void> => {
-    let next = store.readAll(position, chunkSize);
-    for (;;) {
-      const chunk = await next;
-      if (chunk.length === 0) return;
-      const last = chunk[chunk.length - 1].position;
-      next = chunk.length === chunkSize ? store.readAll(last, chunkSize) : Promise.resolve([]);
-      next.catch(() => undefined); // awaited on the next turn; if this chunk fails, nobody will
-      if (chunkTransactions) await client.query('BEGIN');
-      await applyEvents(client, NEXT_SCHEMA, chunk, reference);
-      if (chunkTransactions) await client.query('COMMIT');
-      position = last;
-      events += chunk.length;
-      if (chunkTransactions && events >= analyzeAt) {
-        await analyzeSchema(client, NEXT_SCHEMA, ROUGH_STATISTICS);
-        analyzeAt *= 2;
+    let next = read(position);
+    let writing: Promise<unknown> = Promise.resolve();
+    try {
+      for (;;) {
+        const chunk = await next;
+        if (chunk.length === 0) break;
+        const last = chunk[chunk.length - 1].position;
+        next = chunk.length === chunkSize ? read(last) : Promise.resolve([]);
+        next.catch(() => undefined); // awaited on the next turn; if this chunk fails, nobody will
+        // Reads of the schema (only for what memory forgot) must come after the writes before them.
+        if (!memory.knowsAbsence()) await writing;
+        const prepared = await prepareEvents(client, NEXT_SCHEMA, chunk, reference, memory);
+        const previous = writing;
+        writing = (async () => {
+          await previous;
+          if (chunkTransactions) await client.query('BEGIN');
+          await prepared.write();
+          if (chunkTransactions) await client.query('COMMIT');
+        })();
+        writing.catch(() => undefined); // awaited on the next turn
+        await previous;
+        position = last;
+        events += chunk.length;
+        if (chunkTransactions && events >= analyzeAt) {
+          await writing;
+          await analyzeSchema(client, NEXT_SCHEMA, ROUGH_STATISTICS);
+          analyzeAt *= 2;
+        }
+        options.onProgress?.({ events, position });
       }
-      options.onProgress?.({ events, position });
+    } finally {
+      await writing;
     }
   };
 
