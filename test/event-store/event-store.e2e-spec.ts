@@ -39,6 +39,7 @@ describe('PostgreSQL event store (real database)', () => {
     const [serialized] = await store.readAllAsJson(stored.position - 1, 1);
     expect(serialized).toMatchObject({ position: stored.position, streamId, type: 'LeadRegistered' });
     expect(JSON.parse(serialized.json)).toEqual(envelope);
+    expect(Object.keys(JSON.parse(serialized.json))).toEqual(Object.keys(envelope));
     expect(envelope).toMatchObject({ occurredAt: '2025-03-31T15:59:59.987Z', recordedAt: '2025-04-01T08:00:00.123Z', data: payload });
   });
 
