@@ -45,38 +45,16 @@ export function checkEnvelope(value: unknown): EventEnvelope | string {
 }
 
 /**
- * What a single writer of a schema knows of it without asking: the streams' applied versions
- * and the projects' states, kept across chunks by a rebuild (the only writer of its fresh
- * schema). Bounded: past `capacity` streams the oldest are forgotten and read again when met.
+ * A rebuild's bulk load: the one writer of an empty schema keeps what it folded in memory
+ * (about 1.5 KB a project) instead of reading it back, writes only rows that are final as it
+ * goes (visits, investments, activities, facts rows once the next one closes them), and
+ * writes the projects, streams and open facts once, at the end (`writeRemembered`).
  */
-export class ProjectionMemory {
+export class BulkLoad {
   readonly versions = new Map<string, number>();
   readonly projects = new Map<string, ProjectState>();
-  /** True while nothing was forgotten: a stream it does not know then does not exist. */
-  private complete = true;
-
-  constructor(private readonly capacity: number) {}
-
-  knowsAbsence(): boolean {
-    return this.complete;
-  }
-
-  remember(versions: ReadonlyMap<string, number>, projects: ReadonlyMap<string, ProjectState>): void {
-    for (const [id, version] of versions) {
-      this.versions.delete(id);
-      this.versions.set(id, version);
-    }
-    for (const [id, state] of projects) {
-      this.projects.delete(id);
-      this.projects.set(id, state);
-    }
-    while (this.versions.size > this.capacity) {
-      const oldest = this.versions.keys().next().value!;
-      this.versions.delete(oldest);
-      if (oldest.startsWith('project-')) this.projects.delete(oldest.slice('project-'.length));
-      this.complete = false;
-    }
-  }
+  /** Each project's open facts row: written once the next one gives it its valid_to, or at the end. */
+  readonly openFacts = new Map<string, Record<string, unknown>>();
 }
 
 /** A chunk folded and ready to write: `write()` runs its statements on the client it was prepared with. */
@@ -113,26 +91,23 @@ export async function prepareEvents(
   schema: string,
   envelopes: readonly EventEnvelope[],
   reference: ReferenceCatalog,
-  memory?: ProjectionMemory,
+  bulk?: BulkLoad,
 ): Promise<PreparedChunk> {
   if (envelopes.length === 0) return { result: { applied: 0, duplicates: 0, failed: [], lastPosition: 0 }, write: async () => undefined };
   const streamIds = [...new Set(envelopes.map((e) => e.streamId))];
   const projectIds = [...new Set(envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId))];
   const versions = new Map<string, number>();
   const projects = new Map<string, ProjectState>();
-  const unknownStreams = memory ? streamIds.filter((id) => !memory.versions.has(id)) : streamIds;
-  const unknownProjects = memory ? projectIds.filter((id) => !memory.projects.has(id)) : projectIds;
-  if (memory) {
-    for (const id of streamIds) if (memory.versions.has(id)) versions.set(id, memory.versions.get(id)!);
-    for (const id of projectIds) if (memory.projects.has(id)) projects.set(id, memory.projects.get(id)!);
-  }
-  if (!memory?.knowsAbsence() && (unknownStreams.length > 0 || unknownProjects.length > 0)) {
+  if (bulk) {
+    for (const id of streamIds) if (bulk.versions.has(id)) versions.set(id, bulk.versions.get(id)!);
+    for (const id of projectIds) if (bulk.projects.has(id)) projects.set(id, bulk.projects.get(id)!);
+  } else {
     // The streams' applied versions and the projects' states, in one round trip.
     const { rows: known } = await client.query(
       `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${schema}.streams WHERE stream_id = ANY($1::text[])
        UNION ALL
        SELECT project_id::text, version, state FROM ${schema}.projects WHERE project_id = ANY($2::uuid[])`,
-      [unknownStreams, unknownProjects],
+      [streamIds, projectIds],
     );
     for (const row of known) {
       if (row.state === null) versions.set(row.id, row.version);
@@ -190,30 +165,22 @@ export async function prepareEvents(
     }
   }
 
-  memory?.remember(versions, projects);
+  const firstFacts = chainFacts(facts);
+  let factsToWrite = facts;
+  if (bulk) {
+    for (const [id, version] of versions) bulk.versions.set(id, version);
+    for (const [id, state] of projects) bulk.projects.set(id, state);
+    // Close the held rows in memory; hold each project's new last row.
+    factsToWrite = facts.filter((row) => row.valid_to !== null);
+    for (const [projectId, validFrom] of firstFacts) {
+      const held = bulk.openFacts.get(projectId);
+      if (held) factsToWrite.push({ ...held, valid_to: validFrom });
+    }
+    for (const row of facts) if (row.valid_to === null) bulk.openFacts.set(row.project_id as string, row);
+  }
   const tables: TableRows[] = [
-    {
-      table: `${schema}.streams`,
-      conflictKey: 'stream_id',
-      columns: 'stream_id text, version integer',
-      rows: [...changedStreams].map((stream_id) => ({ stream_id, version: versions.get(stream_id) })),
-    },
-    {
-      table: `${schema}.projects`,
-      conflictKey: 'project_id',
-      columns: 'project_id uuid, version integer, stage text, unit text, channels text[], lead_at timestamptz, last_event_at timestamptz, state jsonb',
-      rows: [...changedProjects].map(([project_id, { state, version }]) => ({
-        project_id,
-        version,
-        stage: state.stage,
-        unit: state.unit,
-        channels: state.channels,
-        lead_at: state.leadAt,
-        last_event_at: state.lastEventAt,
-        state,
-      })),
-    },
-    { table: `${schema}.project_facts`, columns: FACT_COLUMNS, rows: facts },
+    ...(bulk ? [] : currentRows(schema, versions, changedStreams, changedProjects)),
+    { table: `${schema}.project_facts`, columns: FACT_COLUMNS, rows: factsToWrite },
     {
       table: `${schema}.dead_letters`,
       conflictKey: 'position',
@@ -237,7 +204,7 @@ export async function prepareEvents(
     result: { applied, duplicates, failed, lastPosition },
     write: async () => {
       // Close the open facts first: the new open rows of the same projects may only exist after.
-      await closeFacts(client, schema, facts);
+      if (!bulk) await closeFacts(client, schema, firstFacts);
       await writeAll(client, tables);
     },
   };
@@ -278,9 +245,65 @@ const FACT_COLUMNS =
   'project_id uuid, valid_from timestamptz, valid_to timestamptz, stage text, unit text, channels text[], origin_region text, sector text, chain text, ' +
   'industrial boolean, investor_key text, planned_wan bigint, lead_at timestamptz, signed_wan bigint, signed_at timestamptz, started_wan bigint, started_at timestamptz';
 
-/** Closes each project's open row at the first new one, and chains the new rows of the batch (their valid_to). */
-async function closeFacts(client: PoolClient, schema: string, rows: Record<string, unknown>[]): Promise<void> {
-  if (rows.length === 0) return;
+/** The streams' and projects' rows as they stand after a chunk (upserted). */
+function currentRows(
+  schema: string,
+  versions: ReadonlyMap<string, number>,
+  streams: Iterable<string>,
+  projects: Iterable<[string, { state: ProjectState; version: number }]>,
+): TableRows[] {
+  return [
+    {
+      table: `${schema}.streams`,
+      conflictKey: 'stream_id',
+      columns: STREAM_COLUMNS,
+      rows: [...streams].map((stream_id) => ({ stream_id, version: versions.get(stream_id) })),
+    },
+    {
+      table: `${schema}.projects`,
+      conflictKey: 'project_id',
+      columns: PROJECT_COLUMNS,
+      rows: [...projects].map(([projectId, { state, version }]) => projectRow(projectId, state, version)),
+    },
+  ];
+}
+
+const STREAM_COLUMNS = 'stream_id text, version integer';
+const PROJECT_COLUMNS =
+  'project_id uuid, version integer, stage text, unit text, channels text[], lead_at timestamptz, last_event_at timestamptz, state jsonb';
+
+function projectRow(projectId: string, state: ProjectState, version: number): Record<string, unknown> {
+  return {
+    project_id: projectId,
+    version,
+    stage: state.stage,
+    unit: state.unit,
+    channels: state.channels,
+    lead_at: state.leadAt,
+    last_event_at: state.lastEventAt,
+    state,
+  };
+}
+
+/** The end of a bulk load: the streams, the projects and the open facts rows, from memory, in slices. */
+export async function writeRemembered(client: PoolClient, schema: string, bulk: BulkLoad, sliceSize = 10_000): Promise<void> {
+  const inSlices = async (table: string, columns: string, rows: Record<string, unknown>[]) => {
+    for (let i = 0; i < rows.length; i += sliceSize) await writeAll(client, [{ table, columns, rows: rows.slice(i, i + sliceSize) }]);
+  };
+  await inSlices(`${schema}.streams`, STREAM_COLUMNS, [...bulk.versions].map(([stream_id, version]) => ({ stream_id, version })));
+  await inSlices(
+    `${schema}.projects`,
+    PROJECT_COLUMNS,
+    [...bulk.projects].map(([projectId, state]) => projectRow(projectId, state, bulk.versions.get(`project-${projectId}`)!)),
+  );
+  await inSlices(`${schema}.project_facts`, FACT_COLUMNS, [...bulk.openFacts.values()]);
+}
+
+/**
+ * Chains the new facts rows of a chunk (each row's valid_to is the next row's valid_from of
+ * the same project; the last stays open) and returns each project's first new valid_from.
+ */
+function chainFacts(rows: Record<string, unknown>[]): Map<string, string> {
   const firstOf = new Map<string, string>();
   for (let i = rows.length - 1; i >= 0; i--) firstOf.set(rows[i].project_id as string, rows[i].valid_from as string);
   const nextOf = new Map<string, string>();
@@ -289,6 +312,12 @@ async function closeFacts(client: PoolClient, schema: string, rows: Record<strin
     rows[i].valid_to = nextOf.get(id) ?? null;
     nextOf.set(id, rows[i].valid_from as string);
   }
+  return firstOf;
+}
+
+/** Closes each project's open row at its first new one. */
+async function closeFacts(client: PoolClient, schema: string, firstOf: ReadonlyMap<string, string>): Promise<void> {
+  if (firstOf.size === 0) return;
   // Arrays rather than JSON: the planner knows how many rows unnest gives (it takes
   // jsonb_to_recordset for 100) and probes the open-row index for each, without statistics too.
   await client.query(

@@ -2,8 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { biViewsSql } from './bi-views';
-import { ProjectionMemory, prepareEvents } from './projection';
-import { LIVE_SCHEMA, PROJECTION_LOCK, readModelSchemaSql } from './schema';
+import { BulkLoad, prepareEvents, writeRemembered } from './projection';
+import { LIVE_SCHEMA, PROJECTION_LOCK, readModelIndexesSql, readModelTablesSql } from './schema';
 
 export const PROJECTIONS = ['read-models'] as const;
 
@@ -24,26 +24,24 @@ export interface RebuildProgress {
 export async function rebuildReadModels(
   pool: Pool,
   reference: ReferenceCatalog,
-  options: { chunkSize?: number; memoryStreams?: number; onProgress?: (p: RebuildProgress) => void } = {},
+  options: { chunkSize?: number; onProgress?: (p: RebuildProgress) => void } = {},
 ): Promise<RebuildProgress> {
   const chunkSize = options.chunkSize ?? 5000;
   const store = new PostgresEventStore(pool);
   await pool.query(`DROP SCHEMA IF EXISTS ${NEXT_SCHEMA} CASCADE`);
-  await pool.query(readModelSchemaSql(NEXT_SCHEMA));
+  await pool.query(readModelTablesSql(NEXT_SCHEMA));
 
   let position = 0;
   let events = 0;
-  let analyzeAt = chunkSize;
-  // The rebuild is the only writer of its schema: what it folded stays in memory, not read back.
-  const memory = new ProjectionMemory(options.memoryStreams ?? 1_000_000);
   const read = async (after: number): Promise<EventEnvelope[]> =>
     (await store.readAllAsJson(after, chunkSize)).map((event) => JSON.parse(event.json) as EventEnvelope);
   /**
    * Applies the store from `position` on, chunk by chunk: the next chunk is read (on another
-   * connection) and folded while the current one is written. With `chunkTransactions` each
-   * chunk commits on its own; without, they join the caller's transaction.
+   * connection) and folded while the current one is written. With `bulk`, as a bulk load, each
+   * chunk in its own transaction; without, in the caller's transaction.
    */
-  const applyRest = async (client: PoolClient, chunkTransactions: boolean): Promise<void> => {
+  const applyRest = async (client: PoolClient, bulk?: BulkLoad): Promise<void> => {
+    const chunkTransactions = bulk !== undefined;
     let next = read(position);
     let writing: Promise<unknown> = Promise.resolve();
     try {
@@ -53,9 +51,9 @@ export async function rebuildReadModels(
         const last = chunk[chunk.length - 1].position;
         next = chunk.length === chunkSize ? read(last) : Promise.resolve([]);
         next.catch(() => undefined); // awaited on the next turn; if this chunk fails, nobody will
-        // Reads of the schema (only for what memory forgot) must come after the writes before them.
-        if (!memory.knowsAbsence()) await writing;
-        const prepared = await prepareEvents(client, NEXT_SCHEMA, chunk, reference, memory);
+        // Without a bulk load the chunk reads the schema: after the writes before it.
+        if (!bulk) await writing;
+        const prepared = await prepareEvents(client, NEXT_SCHEMA, chunk, reference, bulk);
         const previous = writing;
         writing = (async () => {
           await previous;
@@ -67,11 +65,6 @@ export async function rebuildReadModels(
         await previous;
         position = last;
         events += chunk.length;
-        if (chunkTransactions && events >= analyzeAt) {
-          await writing;
-          await analyzeSchema(client, NEXT_SCHEMA, ROUGH_STATISTICS);
-          analyzeAt *= 2;
-        }
         options.onProgress?.({ events, position });
       }
     } finally {
@@ -81,14 +74,17 @@ export async function rebuildReadModels(
 
   const client = await pool.connect();
   try {
-    // The bulk, in short transactions.
-    await applyRest(client, true);
+    // The bulk, in short transactions, then what it kept in memory; indexes once the rows are in.
+    const bulk = new BulkLoad();
+    await applyRest(client, bulk);
+    await writeRemembered(client, NEXT_SCHEMA, bulk);
+    await client.query(readModelIndexesSql(NEXT_SCHEMA));
     // Readers of the swapped-in schema get plans from its real sizes from the first query on.
     await analyzeSchema(client, NEXT_SCHEMA);
     // The tail and the swap, with the projector paused.
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [PROJECTION_LOCK]);
-    await applyRest(client, false);
+    await applyRest(client);
     await client.query(`ALTER SCHEMA ${LIVE_SCHEMA} RENAME TO ${OLD_SCHEMA}`);
     await client.query(`ALTER SCHEMA ${NEXT_SCHEMA} RENAME TO ${LIVE_SCHEMA}`);
     await client.query(biViewsSql());
@@ -104,20 +100,8 @@ export async function rebuildReadModels(
   return { events, position };
 }
 
-/** A sample of 3,000 rows a table: enough for the row counts the rebuild's own statements are planned by. */
-const ROUGH_STATISTICS = 10;
-
-/**
- * Statistics for the fresh tables. Taken roughly each time they have doubled, so that the
- * planner does not keep its guesses for empty tables (closing a chunk's facts by a hash join
- * over every open fact, for one); in full before the swap, for the readers.
- */
-async function analyzeSchema(client: PoolClient, schema: string, statisticsTarget?: number): Promise<void> {
+/** Statistics for the fresh tables before the swap, so that the readers' first plans fit their sizes. */
+async function analyzeSchema(client: PoolClient, schema: string): Promise<void> {
   const { rows } = await client.query(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = $1`, [schema]);
-  if (statisticsTarget !== undefined) await client.query(`SET default_statistics_target = ${statisticsTarget}`);
-  try {
-    await client.query(`ANALYZE ${rows.map((r) => r.name).join(', ')}`);
-  } finally {
-    if (statisticsTarget !== undefined) await client.query('RESET default_statistics_target');
-  }
+  await client.query(`ANALYZE ${rows.map((r) => r.name).join(', ')}`);
 }

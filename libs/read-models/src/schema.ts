@@ -4,7 +4,13 @@
  */
 export const LIVE_SCHEMA = 'rm';
 
+/** The read-model schema whole: its tables and their secondary indexes. */
 export function readModelSchemaSql(schema: string): string {
+  return readModelTablesSql(schema) + readModelIndexesSql(schema);
+}
+
+/** The tables (with their primary keys) without secondary indexes: a rebuild creates those after loading. */
+export function readModelTablesSql(schema: string): string {
   return `
     CREATE SCHEMA ${schema};
 
@@ -26,8 +32,6 @@ export function readModelSchemaSql(schema: string): string {
       state         jsonb       NOT NULL
     );
     ALTER TABLE ${schema}.projects ALTER COLUMN state SET STATISTICS 0; -- nothing filters on the document
-    CREATE INDEX ON ${schema}.projects (stage, unit);
-    CREATE INDEX ON ${schema}.projects (last_event_at);
 
     -- The facts KPIs count, as a history by record time: a row holds from the record time of
     -- the event that made it (valid_from) to that of the next one (valid_to, NULL = current).
@@ -51,10 +55,6 @@ export function readModelSchemaSql(schema: string): string {
       started_wan    bigint,
       started_at     timestamptz
     );
-    CREATE UNIQUE INDEX ON ${schema}.project_facts (project_id) WHERE valid_to IS NULL;
-    CREATE INDEX ON ${schema}.project_facts (signed_at) WHERE valid_to IS NULL;
-    CREATE INDEX ON ${schema}.project_facts (started_at) WHERE valid_to IS NULL;
-    CREATE INDEX ON ${schema}.project_facts (valid_from, valid_to);
 
     CREATE TABLE ${schema}.visits (
       project_id  uuid        NOT NULL,
@@ -62,7 +62,6 @@ export function readModelSchemaSql(schema: string): string {
       occurred_at timestamptz NOT NULL,
       recorded_at timestamptz NOT NULL
     );
-    CREATE INDEX ON ${schema}.visits (occurred_at) WHERE direction = 'inbound';
 
     CREATE TABLE ${schema}.fund_investments (
       project_id  uuid        NOT NULL,
@@ -72,8 +71,6 @@ export function readModelSchemaSql(schema: string): string {
       occurred_at timestamptz NOT NULL,
       recorded_at timestamptz NOT NULL
     );
-    CREATE INDEX ON ${schema}.fund_investments (project_id);
-    CREATE INDEX ON ${schema}.fund_investments (occurred_at);
 
     -- Stored events the projection could not apply (also sent to the DLQ): they count as
     -- handled for read-your-writes, so one bad event does not stall every waiting reader.
@@ -94,6 +91,21 @@ export function readModelSchemaSql(schema: string): string {
       occurred_at timestamptz NOT NULL,
       recorded_at timestamptz NOT NULL
     );
+  `;
+}
+
+/** Secondary indexes, by the queries that need them: KPIs by signed/started time, asOf by validity, project pages. */
+export function readModelIndexesSql(schema: string): string {
+  return `
+    CREATE INDEX ON ${schema}.projects (stage, unit);
+    CREATE INDEX ON ${schema}.projects (last_event_at);
+    CREATE UNIQUE INDEX ON ${schema}.project_facts (project_id) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${schema}.project_facts (signed_at) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${schema}.project_facts (started_at) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${schema}.project_facts (valid_from, valid_to);
+    CREATE INDEX ON ${schema}.visits (occurred_at) WHERE direction = 'inbound';
+    CREATE INDEX ON ${schema}.fund_investments (project_id);
+    CREATE INDEX ON ${schema}.fund_investments (occurred_at);
     CREATE INDEX ON ${schema}.activities (occurred_at);
   `;
 }
