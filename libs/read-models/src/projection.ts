@@ -82,7 +82,7 @@ export async function applyEvents(
 }
 
 /**
- * The first half of `applyEvents`: reads what the chunk needs (nothing that `memory` knows),
+ * The first half of `applyEvents`: reads what the chunk needs (from `bulk` in a bulk load),
  * folds it, and returns its writes unsent. A caller that prepares the next chunk while these
  * are written keeps the database and this process busy at once.
  */
