@@ -77,7 +77,7 @@ export async function rebuildReadModels(
     // The bulk, in short transactions, then what it kept in memory; indexes once the rows are in.
     const bulk = new BulkLoad();
     await applyRest(client, bulk);
-    await writeRemembered(client, NEXT_SCHEMA, bulk);
+    await writeRemembered(pool, NEXT_SCHEMA, bulk);
     await client.query(readModelIndexesSql(NEXT_SCHEMA));
     // Readers of the swapped-in schema get plans from its real sizes from the first query on.
     await analyzeSchema(client, NEXT_SCHEMA);
