@@ -3,67 +3,92 @@
  * `npm start`: from a fresh clone to a running system. Installs what is missing, builds,
  * starts the local Kafka broker (unless KAFKA_BROKERS is set), creates and migrates the
  * database (each app does so at start), runs every app in the foreground and stops all of
- * it on Ctrl-C or SIGTERM. An app that dies is restarted after a pause.
+ * it on Ctrl-C or SIGTERM. It supervises what it runs: an app or the local broker that dies
+ * is restarted, after a pause that grows while it keeps dying.
  * `npm start -- --demo` also loads a synthetic year and prints its KPI report (npm run demo).
  */
-const crypto = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, ensureDependencies, build, spawnApp } = require('./common');
 
-/** Every app of the system, in start order. */
-const APPS = ['ingest-api', 'relay', 'projector', 'query-api'];
+/** Every app of the system, in start order, with the port its /health answers on. */
+const APPS = [
+  { name: 'ingest-api', port: (env) => env.INGEST_PORT || 3000 },
+  { name: 'relay', port: (env) => env.RELAY_PORT || 3003 },
+  { name: 'projector', port: (env) => env.PROJECTOR_PORT || 3004 },
+  { name: 'query-api', port: (env) => env.QUERY_PORT || 3001 },
+];
+
+/** Restart pauses: 1 s, doubling to 30 s; back to 1 s once a process has run for a minute. */
+class Backoff {
+  constructor() {
+    this.ms = 1000;
+    this.startedAt = Date.now();
+  }
+  started() {
+    this.startedAt = Date.now();
+  }
+  next() {
+    if (Date.now() - this.startedAt > 60_000) this.ms = 1000;
+    const wait = this.ms;
+    this.ms = Math.min(this.ms * 2, 30_000);
+    return wait;
+  }
+}
 
 async function main() {
   ensureDependencies();
   console.log('building…');
   build();
-  const local = path.join(ROOT, '.local');
-  fs.mkdirSync(local, { recursive: true });
+  const env = { ...process.env };
+  let stopping = false;
 
   let kafka = null;
-  const env = { ...process.env };
   if (!env.KAFKA_BROKERS) {
     const { startKafka } = require('../deploy/kafka-local/kafka');
+    const dataDir = path.resolve(ROOT, env.KAFKA_DATA_DIR || path.join('.local', 'kafka-data'));
+    const backoff = new Backoff();
+    const launchKafka = async () => {
+      kafka = await startKafka({ dataDir });
+      backoff.started();
+      console.log(`kafka: ${kafka.brokers} (pid ${kafka.pid}, log ${kafka.logFile})`);
+      kafka.child.once('exit', (code, signal) => {
+        if (stopping) return;
+        const wait = backoff.next();
+        console.error(`kafka exited (${code ?? signal}); restarting in ${wait / 1000} s`);
+        setTimeout(() => !stopping && relaunch(), wait);
+      });
+    };
+    const relaunch = () =>
+      launchKafka().catch((error) => {
+        const wait = backoff.next();
+        console.error(`kafka did not start (${error.message}); trying again in ${wait / 1000} s`);
+        setTimeout(() => !stopping && relaunch(), wait);
+      });
     console.log('starting the local Kafka broker…');
-    kafka = await startKafka({ dataDir: path.join(local, 'kafka-data') });
+    await launchKafka();
     env.KAFKA_BROKERS = kafka.brokers;
-    console.log(`kafka: ${kafka.brokers} (pid ${kafka.pid}, log ${kafka.logFile})`);
   }
-  if (!env.ADMIN_API_KEY) env.ADMIN_API_KEY = developmentAdminKey(local);
+  const keyFile = path.resolve(ROOT, env.ADMIN_API_KEY_FILE || path.join('.local', 'admin-api-key'));
+  if (!env.ADMIN_API_KEY) {
+    // Generated once into the file, never printed: see libs/platform/src/admin-key.ts.
+    require(path.join(ROOT, 'dist', 'libs', 'platform', 'src', 'admin-key.js')).adminKeyFromFile(keyFile);
+    env.ADMIN_API_KEY_FILE = keyFile;
+  }
 
   const children = new Map();
-  let stopping = false;
-  const launch = (name) => {
-    const child = spawnApp(name, env);
-    children.set(name, child);
+  const launch = (app, backoff = new Backoff()) => {
+    const child = spawnApp(app.name, env);
+    backoff.started();
+    children.set(app.name, child);
     child.on('exit', (code, signal) => {
-      children.delete(name);
+      children.delete(app.name);
       if (stopping) return;
-      console.error(`${name} exited (${code ?? signal}); restarting in 2 s`);
-      setTimeout(() => !stopping && launch(name), 2000);
+      const wait = backoff.next();
+      console.error(`${app.name} exited (${code ?? signal}); restarting in ${wait / 1000} s`);
+      setTimeout(() => !stopping && launch(app, backoff), wait);
     });
   };
-  APPS.forEach(launch);
-
-  const host = env.HOST || '127.0.0.1';
-  console.log(
-    [
-      '',
-      'The investment pipeline is running:',
-      `  write API (ingest)  http://${host}:${env.INGEST_PORT || 3000}/v1   docs: http://${host}:${env.INGEST_PORT || 3000}/docs`,
-      `  read API (query)    http://${host}:${env.QUERY_PORT || 3001}/v1   docs: http://${host}:${env.QUERY_PORT || 3001}/docs`,
-      `  Kafka               ${env.KAFKA_BROKERS}   topics prefixed '${env.KAFKA_TOPIC_PREFIX || ''}'`,
-      `  database            ${env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/investment'}`,
-      `  admin API key       ${env.ADMIN_API_KEY}`,
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
-
-  if (process.argv.includes('--demo')) {
-    spawnApp('demo', env).on('exit', (code) => code !== 0 && console.error(`the demo load failed (exit ${code})`));
-  }
+  APPS.forEach((app) => launch(app));
 
   const stop = async () => {
     if (stopping) return;
@@ -87,13 +112,46 @@ async function main() {
   // Started through npm, which may exit on a signal without passing it on: stop with it.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && stop(), 1000).unref();
+
+  const host = env.HOST || '127.0.0.1';
+  await waitUntilHealthy(host, APPS.map((app) => app.port(env)));
+  if (stopping) return;
+  const at = (port) => `http://${host}:${port}`;
+  console.log(
+    [
+      '',
+      'The investment pipeline is running:',
+      `  write API (ingest)  ${at(APPS[0].port(env))}/v1   docs: ${at(APPS[0].port(env))}/docs`,
+      `  read API (query)    ${at(APPS[3].port(env))}/v1   docs: ${at(APPS[3].port(env))}/docs`,
+      `  relay, projector    ${at(APPS[1].port(env))}/health, ${at(APPS[2].port(env))}/health (and /metrics)`,
+      `  Kafka               ${env.KAFKA_BROKERS}   topics prefixed '${env.KAFKA_TOPIC_PREFIX || ''}'`,
+      `  database            ${env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/investment'}`,
+      `  admin API key       ${env.ADMIN_API_KEY ? 'from ADMIN_API_KEY' : `in ${path.relative(process.cwd(), keyFile) || keyFile}`}`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  if (process.argv.includes('--demo')) {
+    spawnApp('demo', env).on('exit', (code) => code !== 0 && console.error(`the demo load failed (exit ${code})`));
+  }
 }
 
-/** One admin key per checkout, kept in .local/ so it survives restarts; production sets ADMIN_API_KEY. */
-function developmentAdminKey(local) {
-  const file = path.join(local, 'admin-api-key');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(24).toString('base64url'), { mode: 0o600 });
-  return fs.readFileSync(file, 'utf8').trim();
+/** Waits until every app answers GET /health (or two minutes have passed: they keep starting, and say why in their logs). */
+async function waitUntilHealthy(host, ports) {
+  const deadline = Date.now() + 120_000;
+  const healthy = async (port) => {
+    try {
+      return (await fetch(`http://${host}:${port}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+    } catch {
+      return false;
+    }
+  };
+  while (Date.now() < deadline) {
+    if ((await Promise.all(ports.map(healthy))).every(Boolean)) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.error('not every app answers /health yet; see the logs above');
 }
 
 main().catch((error) => {

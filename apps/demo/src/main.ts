@@ -1,4 +1,5 @@
-import { loadConfig } from '@app/platform';
+import { resolve } from 'node:path';
+import { adminKeyFromFile, loadConfig } from '@app/platform';
 import type { KpiResult } from '@app/read-models';
 import { loadReferenceData } from '@app/reference-data';
 import { syntheticYear } from '@app/synthetic';
@@ -16,8 +17,8 @@ async function main(): Promise<void> {
     return i >= 0 ? Number(args[i + 1]) : fallback;
   };
   const config = loadConfig();
-  const key = config.adminApiKey;
-  if (!key) throw new Error('ADMIN_API_KEY is not set (npm start keeps one in .local/admin-api-key)');
+  // The key the running system uses: ADMIN_API_KEY, else the development key file that `npm start` keeps.
+  const key = config.adminApiKey ?? adminKeyFromFile(resolve(config.adminApiKeyFile));
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const ingest = `http://${host}:${config.ingestPort}`;
   const query = `http://${host}:${config.queryPort}`;

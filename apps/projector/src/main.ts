@@ -1,6 +1,7 @@
+import { Gauge } from 'prom-client';
 import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
-import { TableMaintenance, requireKafkaBrokers, runService } from '@app/platform';
-import { KpiQueries, LIVE_SCHEMA } from '@app/read-models';
+import { TableMaintenance, requireKafkaBrokers, runService, startStatusServer } from '@app/platform';
+import { KpiQueries, LIVE_SCHEMA, ProjectionWatermark } from '@app/read-models';
 import { KpiSnapshots } from './kpi-snapshots';
 import { Projector } from './projector';
 
@@ -15,6 +16,32 @@ runService(
       partitions: config.kafkaPartitions,
       onApplied: () => snapshots.markDirty(),
     });
+    const watermark = new ProjectionWatermark(pool);
+    const deadLetters = async () => Number((await pool.query(`SELECT count(*) AS n FROM ${LIVE_SCHEMA}.dead_letters`)).rows[0].n);
+    new Gauge({
+      name: 'projector_lag_events',
+      help: 'Events stored but not yet applied to the read models',
+      async collect() {
+        this.set((await watermark.status()).lagEvents);
+      },
+    });
+    new Gauge({
+      name: 'projector_dead_letters',
+      help: 'Events sent to the DLQ (kept in the read models schema)',
+      async collect() {
+        this.set(await deadLetters());
+      },
+    });
+    const status = await startStatusServer({
+      config,
+      logger,
+      title: 'projector',
+      port: config.projectorPort,
+      health: async () => {
+        const { position, lagEvents, lagMs } = await watermark.status();
+        return { position, lagEvents, lagMs, deadLetters: await deadLetters() };
+      },
+    });
     const maintenance = new TableMaintenance(pool, [LIVE_SCHEMA], logger, config.tableMaintenanceIntervalMs);
     await projector.start();
     await snapshotProducer.connect();
@@ -27,6 +54,7 @@ runService(
         await projector.stop();
         await snapshots.stop();
         await snapshotProducer.disconnect();
+        await status.close();
       },
     };
   },

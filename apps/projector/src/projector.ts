@@ -46,7 +46,17 @@ export class Projector {
     await ensureTopics(this.kafka, this.options.topicPrefix, this.options.partitions);
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: `${this.options.topicPrefix}projector`, maxWaitTimeInMs: 50, maxBytesPerPartition: 4 * 1024 * 1024 });
+    // A restarted projector must not wait long for its predecessor's session to expire (kafkajs:
+    // 30 s): 6 s is the broker's smallest session by default; heartbeats go every second and
+    // after every chunk. A clean stop leaves the group at once.
+    this.consumer = this.kafka.consumer({
+      groupId: `${this.options.topicPrefix}projector`,
+      maxWaitTimeInMs: 50,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 10_000,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topics.events, fromBeginning: true });
     // Partitions hold disjoint streams, so all of a fetch's batches are applied at once, each on

@@ -30,19 +30,26 @@ export class Freshness {
     this.listener = null;
   }
 
-  /** Returns the position reached (≥ minPosition), or throws 503 once the wait is over. */
+  /**
+   * Returns the position reached (≥ minPosition), or throws 503 once the wait is over. A
+   * position the store has not handed out yet answers 400 `unknown_position` at once: no
+   * write can be waited for there, and waiting would only hold the request.
+   */
   async require(minPosition: number | undefined): Promise<number> {
     if (minPosition === undefined) return this.watermark.position();
+    const head = await this.watermark.head();
+    if (minPosition > head) {
+      throw ApiError.of(400, 'unknown_position', `position ${minPosition} is beyond the store's last position ${head}`, [
+        { field: 'minPosition', message: `must be at most ${head}, the last position stored` },
+      ]);
+    }
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const reached = await this.watermark.position(minPosition);
       if (reached >= minPosition) return reached;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new ApiError(
-          { status: 503, body: { error: { code: 'unavailable', message: `the read models reached position ${reached}, not ${minPosition}; retry`, details: [] }, position: reached } },
-          { 'retry-after': '1' },
-        );
+        throw ApiError.unavailable(`the read models reached position ${reached}, not ${minPosition}; retry`, 1, { position: reached });
       }
       await new Promise<void>((resolve) => {
         const done = () => {

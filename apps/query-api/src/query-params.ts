@@ -1,4 +1,4 @@
-import type { Period } from '@app/domain';
+import { checkBusinessTime, isUuid, type Period } from '@app/domain';
 import { ApiError } from '@app/platform';
 
 type Query = Record<string, string | undefined>;
@@ -44,21 +44,29 @@ export class QueryParams {
     return raw;
   }
 
-  /** An instant with an offset (asOf). */
+  /** A uuid (ids, cursors). */
+  uuid(name: string, message = 'must be a UUID'): string | undefined {
+    const raw = this.query[name];
+    if (raw === undefined || raw === '') return undefined;
+    if (!isUuid(raw)) this.issues.push({ field: name, message });
+    return raw.toLowerCase();
+  }
+
+  /** An instant with an offset (asOf): a real calendar instant from 2000-01-01 to 24 h after the server clock, as business times are. */
   instant(name: string): Date | null {
     const raw = this.query[name];
     if (raw === undefined || raw === '') return null;
-    const millis = Date.parse(raw);
-    if (!/(Z|[+-]\d{2}:?\d{2})$/.test(raw) || Number.isNaN(millis)) {
-      this.issues.push({ field: name, message: 'must be an ISO-8601 date-time with an offset' });
+    const checked = checkBusinessTime(raw, new Date());
+    if (!checked.ok) {
+      this.issues.push({ field: name, message: checked.message });
       return null;
     }
-    return new Date(millis);
+    return new Date(checked.instant);
   }
 
-  /** `year`, with an optional `quarter` or `month`. */
-  period(): Period {
-    const year = this.int('year', 2000, 2100, true) ?? 2000;
+  /** `year` (the plan's year when absent), with an optional `quarter` or `month`. */
+  period(defaultYear: number): Period {
+    const year = this.int('year', 2000, 2100) ?? defaultYear;
     const quarter = this.int('quarter', 1, 4);
     const month = this.int('month', 1, 12);
     if (quarter !== undefined && month !== undefined) this.issues.push({ field: 'month', message: 'give a quarter or a month, not both' });

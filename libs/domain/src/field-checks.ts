@@ -2,6 +2,7 @@ import { checkBusinessTime } from './business-time';
 import { isValidCreditCode } from './credit-code';
 import type { FieldIssue } from './errors';
 import type { ReferenceCatalog } from './reference-catalog';
+import { textProblem, type TextRules } from './text';
 import { CHANNELS, MAX_AMOUNT_WAN, MAX_TEXT_LENGTH, ORIGIN_REGIONS, SECTORS, isOneOf } from './vocabulary';
 
 /**
@@ -11,7 +12,7 @@ import { CHANNELS, MAX_AMOUNT_WAN, MAX_TEXT_LENGTH, ORIGIN_REGIONS, SECTORS, isO
  */
 export type Issues = FieldIssue[];
 
-export function checkText(issues: Issues, field: string, value: unknown, required = true): void {
+export function checkText(issues: Issues, field: string, value: unknown, required = true, rules: TextRules = {}): void {
   if (value === undefined || value === null) {
     if (required) issues.push({ field, message: 'is required' });
     return;
@@ -20,6 +21,9 @@ export function checkText(issues: Issues, field: string, value: unknown, require
     issues.push({ field, message: 'must be a non-empty string' });
   } else if (value.length > MAX_TEXT_LENGTH) {
     issues.push({ field, message: `must be at most ${MAX_TEXT_LENGTH} characters` });
+  } else {
+    const problem = textProblem(value, rules);
+    if (problem) issues.push({ field, message: problem });
   }
 }
 
@@ -100,8 +104,10 @@ export function checkChannels(issues: Issues, field: string, value: unknown): vo
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
 export function checkUuid(issues: Issues, field: string, value: unknown): void {
-  if (typeof value !== 'string' || !UUID.test(value)) issues.push({ field, message: 'must be a UUID' });
+  if (!isUuid(value)) issues.push({ field, message: 'must be a UUID' });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { LeaseLost, type Lease } from './lease';
 
 /** How far a named reader of the store got (position of the last event it handled). */
 export class Checkpoints {
@@ -9,11 +10,14 @@ export class Checkpoints {
     return rows.length === 0 ? 0 : Number(rows[0].position);
   }
 
-  async store(name: string, position: number): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO checkpoints (name, position) VALUES ($1, $2)
+  /** Stores the checkpoint; with a lease, only while the lease is still ours (else LeaseLost, nothing stored). */
+  async store(name: string, position: number, lease?: Lease): Promise<void> {
+    const fence = lease?.fence(3);
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO checkpoints (name, position) SELECT $1, $2 ${fence ? `WHERE ${fence.sql}` : ''}
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
-      [name, position],
+      [name, position, ...(fence?.params ?? [])],
     );
+    if (lease && rowCount !== 1) throw new LeaseLost(lease.name);
   }
 }

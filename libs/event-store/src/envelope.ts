@@ -55,3 +55,14 @@ export class StreamVersionConflict extends Error {
     super(`stream ${streamId} is at version ${actualVersion ?? 'unknown'}, not ${expectedVersion}`);
   }
 }
+
+/**
+ * The connection was lost while the commit was under way, and the store could not find out
+ * afterwards whether it took effect. Nothing may be assumed: a client resends the same
+ * request with its idempotency key, which answers the first outcome if there was one.
+ */
+export class CommitOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super(`the commit's outcome is unknown: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { StreamVersionConflict, type EventEnvelope, type SerializedEvent, type StreamAppend } from './envelope';
+import { CommitOutcomeUnknown, StreamVersionConflict, type EventEnvelope, type SerializedEvent, type StreamAppend } from './envelope';
 
 /**
  * Every append takes this transaction-scoped advisory lock just before it inserts and holds
@@ -98,9 +98,15 @@ export class PostgresEventStore {
     }
   }
 
-  /** One transaction for a group: versions checked under the lock, conflicting appends refused, the rest inserted together. */
+  /**
+   * One transaction for a group: versions checked under the lock, conflicting appends refused,
+   * the rest inserted together. When the transaction fails for another reason, no member is
+   * failed for it yet: each is committed again on its own, so that only the append that
+   * caused the failure fails, never the others that shared its commit.
+   */
   private async commitGroup(group: readonly QueuedAppend[]): Promise<void> {
     let client: PoolClient | null = null;
+    let committing: readonly Row[] | null = null;
     try {
       client = await this.pool.connect();
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
@@ -116,19 +122,50 @@ export class PostgresEventStore {
         for (const a of queued.appends) actual.set(a.streamId, a.expectedVersion + a.events.length);
         accepted.push(queued);
       }
-      const stored = accepted.length === 0 ? [] : await insert(client, accepted.flatMap((q) => q.rows));
+      const rows = accepted.flatMap((q) => q.rows);
+      const stored = accepted.length === 0 ? [] : await insert(client, rows);
       const last = stored.length === 0 ? null : stored[stored.length - 1].position;
+      committing = rows;
       await client.query(last === null ? 'COMMIT' : `SELECT pg_notify('${EVENTS_CHANNEL}', '${last}'); COMMIT`);
-      const byId = new Map(stored.map((e) => [e.eventId, e]));
-      for (const queued of accepted) {
-        queued.settled = true;
-        queued.resolve(queued.rows.map((r) => byId.get(r.eventId)!));
-      }
+      resolveAll(accepted, stored);
     } catch (error) {
       await client?.query('ROLLBACK').catch(() => undefined);
-      for (const queued of group) if (!queued.settled) queued.reject(error);
+      if (client) releaseAfterFailure(client, error);
+      client = null;
+      const unsettled = group.filter((q) => !q.settled);
+      if (committing !== null && committing.length > 0) {
+        const stored = await this.storedAfterFailedCommit(committing, error);
+        if (stored instanceof Error) unsettled.forEach((q) => q.reject(stored));
+        else if (stored.length > 0) resolveAll(unsettled, stored);
+        else unsettled.forEach((q) => q.reject(error));
+      } else if (group.length > 1) {
+        for (const queued of unsettled) await this.commitGroup([queued]);
+      } else {
+        unsettled.forEach((q) => q.reject(error));
+      }
     } finally {
       client?.release();
+    }
+  }
+
+  /**
+   * After a COMMIT that failed (the connection was lost while it was sent), whether it took
+   * effect: the rows' events as stored if it did, [] if it did not, CommitOutcomeUnknown when
+   * the database cannot be asked within a few seconds.
+   */
+  private async storedAfterFailedCommit(rows: readonly Row[], cause: unknown): Promise<EventEnvelope[] | Error> {
+    const deadline = Date.now() + 5_000;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        const { rows: assigned } = await this.pool.query(
+          'SELECT event_id, position, recorded_at FROM events WHERE event_id = ANY($1::uuid[])',
+          [rows.map((r) => r.eventId)],
+        );
+        return assigned.length === 0 ? [] : completeEnvelopes(rows, assigned);
+      } catch {
+        if (Date.now() + delay > deadline) return new CommitOutcomeUnknown(cause);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
@@ -138,6 +175,8 @@ export class PostgresEventStore {
     withinTransaction: (client: PoolClient, stored: readonly EventEnvelope[]) => Promise<void>,
   ): Promise<EventEnvelope[]> {
     const client = await this.pool.connect();
+    let committing = false;
+    let failure: unknown = undefined;
     try {
       await client.query('BEGIN');
       await this.checkVersions(client, appends);
@@ -145,10 +184,18 @@ export class PostgresEventStore {
       const stored = rows.length === 0 ? [] : await insert(client, rows);
       await withinTransaction(client, stored);
       if (stored.length > 0) await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(stored[stored.length - 1].position)]);
+      committing = true;
       await client.query('COMMIT');
       return stored;
     } catch (error) {
+      failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
+      if (committing && rows.length > 0) {
+        const stored = await this.storedAfterFailedCommit(rows, error);
+        if (stored instanceof Error) throw stored;
+        if (stored.length > 0) return stored;
+        throw error;
+      }
       const pgError = error as { code?: string; constraint?: string; detail?: string };
       if (pgError.code === '23505' && pgError.constraint === 'events_stream_version') {
         const streamId = /\(stream_id, version\)=\((.*), \d+\)/.exec(pgError.detail ?? '')?.[1] ?? 'unknown';
@@ -157,7 +204,8 @@ export class PostgresEventStore {
       }
       throw error;
     } finally {
-      client.release();
+      if (failure === undefined) client.release();
+      else releaseAfterFailure(client, failure);
     }
   }
 
@@ -206,6 +254,19 @@ export class PostgresEventStore {
 
 /** Rows of one group commit at the most (a few large batches, or many small appends). */
 const MAX_GROUP_ROWS = 5000;
+
+/** A client whose failure was not the database's answer to a statement (its connection, most likely) is not reused. */
+function releaseAfterFailure(client: PoolClient, error: unknown): void {
+  client.release(error instanceof Error && !('severity' in error) ? error : undefined);
+}
+
+function resolveAll(queued: readonly QueuedAppend[], stored: readonly EventEnvelope[]): void {
+  const byId = new Map(stored.map((e) => [e.eventId, e]));
+  for (const q of queued) {
+    q.settled = true;
+    q.resolve(q.rows.map((r) => byId.get(r.eventId)!));
+  }
+}
 
 interface QueuedAppend {
   readonly appends: readonly StreamAppend[];
@@ -273,6 +334,11 @@ async function insert(client: PoolClient, rows: readonly Row[]): Promise<EventEn
      RETURNING event_id, position, recorded_at`,
     [JSON.stringify(rows.map((row, n) => ({ ...row, n })))],
   );
+  return completeEnvelopes(rows, assigned);
+}
+
+/** The envelopes of `rows`, with what the database assigned them (position, record time). */
+function completeEnvelopes(rows: readonly Row[], assigned: readonly Record<string, unknown>[]): EventEnvelope[] {
   const byId = new Map(assigned.map((a) => [a.event_id as string, a]));
   return rows.map((row) => ({
     eventId: row.eventId,

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig, type Producer } from 'kafkajs';
 import type { Logger } from '@app/platform';
+import { TOPIC_MAX_MESSAGE_BYTES } from './limits';
 import { keyPartitioner } from './partitioner';
 import { topicNames } from './topics';
 
@@ -39,10 +40,16 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
 /** Creates the topics of SPEC §5 when missing; topics that exist are left as they are. */
 export async function ensureTopics(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
   const topics = topicNames(prefix);
+  // The size limit is set, not inherited from the broker: the relay's requests are sized against it.
+  const maxMessageBytes = { name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) };
   const wanted: ITopicConfig[] = [
-    { topic: topics.events, numPartitions: partitions },
-    { topic: topics.eventsDlq, numPartitions: 1 },
-    { topic: topics.kpiSnapshots, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    { topic: topics.events, numPartitions: partitions, configEntries: [maxMessageBytes] },
+    { topic: topics.eventsDlq, numPartitions: 1, configEntries: [maxMessageBytes] },
+    {
+      topic: topics.kpiSnapshots,
+      numPartitions: partitions,
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }, maxMessageBytes],
+    },
   ];
   const admin: Admin = kafka.admin();
   await admin.connect();

@@ -11,12 +11,26 @@ export interface Config {
   readonly kafkaPartitions: number;
   readonly ingestPort: number;
   readonly queryPort: number;
+  /** Status ports (GET /health, GET /metrics) of the background services. */
+  readonly relayPort: number;
+  readonly projectorPort: number;
   /** Address the HTTP services listen on (HOST; 127.0.0.1 by default, 0.0.0.0 in containers). */
   readonly host: string;
-  /** Null when unset: the HTTP apps then generate one and print it (development only). */
+  /** Null when unset: the HTTP apps then use the one in `adminApiKeyFile`, generated there once (development). */
   readonly adminApiKey: string | null;
+  readonly adminApiKeyFile: string;
+  /** Whose `X-Forwarded-For` to believe (Fastify's trustProxy): false, true, a hop count or addresses. */
+  readonly trustProxy: boolean | number | string;
+  /** Requests whose credentials fail, per client address and minute, before 429. */
+  readonly failedAuthPerMinute: number;
+  /** Idempotency answers older than this are purged. */
+  readonly idempotencyRetentionDays: number;
+  /** A relay that has not renewed its lease for this long is replaced by a standby. */
+  readonly relayLeaseMs: number;
   readonly rateLimitPerMinute: number;
   readonly bodyLimitBytes: number;
+  /** Lowers the largest event payload the write side accepts (never above what the topics accept); null: that limit. */
+  readonly maxEventBytes: number | null;
   /** How often, at most, the projector recomputes the KPI snapshots it publishes to Kafka. */
   readonly kpiSnapshotIntervalMs: number;
   /** How often the relay and the projector check their tables for VACUUM / ANALYZE when the server's autovacuum is off (0: never). */
@@ -55,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`KAFKA_TOPIC_PREFIX=${kafkaTopicPrefix}: only letters, digits, '.', '_' and '-'`);
   }
   const adminApiKey = env.ADMIN_API_KEY || null;
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   if (adminApiKey !== null && adminApiKey.length < 16) problems.push('ADMIN_API_KEY: must be at least 16 characters');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -68,17 +83,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaPartitions: int('KAFKA_PARTITIONS', 6, 1, 1000),
     ingestPort: int('INGEST_PORT', 3000, 0, 65535),
     queryPort: int('QUERY_PORT', 3001, 0, 65535),
+    relayPort: int('RELAY_PORT', 3003, 0, 65535),
+    projectorPort: int('PROJECTOR_PORT', 3004, 0, 65535),
     host: env.HOST || '127.0.0.1',
     adminApiKey,
+    adminApiKeyFile: env.ADMIN_API_KEY_FILE || '.local/admin-api-key',
+    trustProxy,
+    failedAuthPerMinute: int('FAILED_AUTH_PER_MINUTE', 100, 1, 1_000_000),
+    idempotencyRetentionDays: int('IDEMPOTENCY_RETENTION_DAYS', 30, 1, 36_500),
+    relayLeaseMs: int('RELAY_LEASE_MS', 5_000, 1_000, 600_000),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 6000, 0, 100_000_000),
     kpiSnapshotIntervalMs: int('KPI_SNAPSHOT_INTERVAL_MS', 5_000, 100, 3_600_000),
     tableMaintenanceIntervalMs: int('TABLE_MAINTENANCE_INTERVAL_MS', 10_000, 0, 3_600_000),
     minPositionWaitMs: int('MIN_POSITION_WAIT_MS', 10_000, 0, 600_000),
+    maxEventBytes: env.MAX_EVENT_BYTES ? int('MAX_EVENT_BYTES', 0, 1024, 1024 * 1024 * 1024) : null,
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n- ${problems.join('\n- ')}`);
   return config;
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/, ]+$/.test(raw)) return raw;
+  problems.push(`TRUST_PROXY=${raw}: must be true, false, a hop count or a list of proxy addresses`);
+  return false;
 }
 
 export function requireKafkaBrokers(config: Config): readonly string[] {

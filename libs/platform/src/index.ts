@@ -1,6 +1,8 @@
 export * from './config';
+export * from './admin-key';
 export * from './logger';
 export * from './database/database';
+export * from './database/transient';
 export * from './database/migrations';
 export * from './database/maintenance';
 export * from './auth/api-keys';
@@ -9,5 +11,6 @@ export * from './http/api-error';
 export * from './http/auth.guard';
 export * from './http/exception.filter';
 export * from './http/http-app';
+export * from './http/status-app';
 export * from './tokens';
 export * from './service';

@@ -1,15 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { Pool } from 'pg';
+import { Gauge } from 'prom-client';
 import { loadReferenceData, type ReferenceData } from '@app/reference-data';
+import { adminKeyFromFile } from './admin-key';
 import { ApiKeys } from './auth/api-keys';
 import { RateLimiter } from './auth/rate-limiter';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createPool, ensureDatabase, migrate } from './database/database';
 import { ApiKeyGuard } from './http/auth.guard';
 import { createLogger, type Logger } from './logger';
-import { PG_POOL, REFERENCE_DATA } from './tokens';
+import { CONFIG, PG_POOL, REFERENCE_DATA } from './tokens';
 
 /** What every service is built from; tests build the same from their own database and broker. */
 export interface ServiceDeps {
@@ -24,16 +26,35 @@ export interface ServiceDeps {
 /** Providers shared by the HTTP services: the dependencies above, API keys, rate limit and the auth guard. */
 export function coreProviders(deps: ServiceDeps): Provider[] {
   return [
+    { provide: CONFIG, useValue: deps.config },
     { provide: PG_POOL, useValue: deps.pool },
     { provide: REFERENCE_DATA, useValue: deps.reference },
     { provide: ApiKeys, useValue: new ApiKeys(deps.pool, deps.adminKey) },
     { provide: RateLimiter, useValue: new RateLimiter(deps.config.rateLimitPerMinute) },
     {
       provide: APP_GUARD,
-      useFactory: (reflector: Reflector, keys: ApiKeys, limiter: RateLimiter) => new ApiKeyGuard(reflector, keys, limiter),
+      useFactory: (reflector: Reflector, keys: ApiKeys, limiter: RateLimiter) =>
+        new ApiKeyGuard(reflector, keys, limiter, new RateLimiter(deps.config.failedAuthPerMinute)),
       inject: [Reflector, ApiKeys, RateLimiter],
     },
   ];
+}
+
+/** A service asked to stop exits within this time, cleanly or not (SPEC §6: within 10 s of SIGTERM). */
+const STOP_DEADLINE_MS = 8_000;
+
+/** The database pool's connections on /metrics. */
+function measurePool(pool: Pool): void {
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database connections of this process, by state',
+    labelNames: ['state'],
+    collect() {
+      this.set({ state: 'total' }, pool.totalCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
+    },
+  });
 }
 
 /**
@@ -56,15 +77,22 @@ export function runService(
     await migrate(pool, logger);
     let adminKey = config.adminApiKey ?? '';
     if (config.adminApiKey === null && options.servesHttp) {
-      adminKey = randomBytes(24).toString('base64url');
-      logger.warn({ adminKey }, 'ADMIN_API_KEY is not set: generated an admin key for this run');
+      const file = resolve(config.adminApiKeyFile);
+      adminKey = adminKeyFromFile(file);
+      logger.warn({ file }, 'ADMIN_API_KEY is not set: the admin key is in this file');
     }
+    measurePool(pool);
     const service = await start({ config, logger, pool, reference, adminKey });
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
+      // Whatever it is waiting for (a hung broker, a lost database), the process is gone in time.
+      setTimeout(() => {
+        logger.warn({ afterMs: STOP_DEADLINE_MS }, 'not stopped cleanly in time; exiting');
+        process.exit(1);
+      }, STOP_DEADLINE_MS).unref();
       await service.close().catch((error) => logger.error({ err: error }, 'error while stopping'));
       await pool.end().catch(() => undefined);
       process.exit(0);

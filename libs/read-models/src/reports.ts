@@ -13,6 +13,12 @@ const DIMENSION_SQL: Record<BreakdownDimension, string> = {
   chain: 'f.chain',
 };
 
+/** Which projects a reader may see: those of some units, or those a partner registered; {} for all. */
+export interface ProjectScope {
+  readonly units?: readonly string[];
+  readonly registeredByPartner?: string;
+}
+
 export interface ProjectFilter {
   readonly stage?: string;
   readonly unit?: string;
@@ -103,19 +109,22 @@ export class Reports {
     };
   }
 
-  async project(projectId: string): Promise<Record<string, unknown> | null> {
-    const { rows } = await this.pool.query(`SELECT version, state FROM ${this.schema}.projects WHERE project_id = $1`, [projectId]);
+  /** A project's current state, or null when there is none the scope may see. */
+  async project(projectId: string, scope: ProjectScope = {}): Promise<Record<string, unknown> | null> {
+    const params: unknown[] = [projectId];
+    const conditions = ['project_id = $1', ...scopeConditions(scope, (value) => `$${params.push(value)}`)];
+    const { rows } = await this.pool.query(`SELECT version, state FROM ${this.schema}.projects WHERE ${conditions.join(' AND ')}`, params);
     return rows.length === 0 ? null : toProject(rows[0]);
   }
 
   /** A page of projects in id order; `nextCursor` continues after the last one. */
-  async projects(filter: ProjectFilter, now: Date) {
-    const conditions: string[] = [];
+  async projects(filter: ProjectFilter, now: Date, scope: ProjectScope = {}) {
     const params: unknown[] = [];
     const param = (value: unknown) => {
       params.push(value);
       return `$${params.length}`;
     };
+    const conditions: string[] = scopeConditions(scope, param);
     if (filter.stage) conditions.push(`stage = ${param(filter.stage)}`);
     if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
     if (filter.channel) conditions.push(`${param(filter.channel)} = ANY(channels)`);
@@ -142,6 +151,20 @@ export class Reports {
     if (by === 'chain') return this.reference.chains.get(key)?.name ?? null;
     return null;
   }
+}
+
+/** SQL conditions on a projects row for a scope; `param` adds a parameter and names it. */
+function scopeConditions(scope: ProjectScope, param: (value: unknown) => string): string[] {
+  const conditions: string[] = [];
+  if (scope.units) conditions.push(`unit = ANY(${param(scope.units)}::text[])`);
+  if (scope.registeredByPartner !== undefined) {
+    // Who registered a project is the actor of its first event: one index probe into the store.
+    conditions.push(
+      `EXISTS (SELECT 1 FROM events e WHERE e.stream_id = 'project-' || project_id AND e.version = 1
+                  AND e.actor = jsonb_build_object('kind', 'partner', 'id', ${param(scope.registeredByPartner)}::text))`,
+    );
+  }
+  return conditions;
 }
 
 function toProject(row: { version: number; state: Record<string, unknown> }): Record<string, unknown> {

@@ -28,9 +28,13 @@ export class ProjectionWatermark {
     this.store = new PostgresEventStore(pool);
   }
 
-  /** Advances the mark as far as `upTo` (default: the head of the store) allows, and returns it. */
+  /**
+   * Advances the mark as far as `upTo` allows, never past the head of the store (a position
+   * not handed out yet cannot be known to be applied), and returns it.
+   */
   async position(upTo?: number): Promise<number> {
-    const target = upTo ?? (await this.head());
+    const head = await this.head();
+    const target = upTo === undefined ? head : Math.min(upTo, head);
     if (target <= this.mark) return this.mark;
     const { rows } = await this.pool.query(
       // Walks the events in position order and probes each one's stream, stopping at the first
@@ -62,7 +66,8 @@ export class ProjectionWatermark {
     return { name, position, lagEvents: head - position, lagMs };
   }
 
-  private head(): Promise<number> {
+  /** The last position the store has handed out. */
+  head(): Promise<number> {
     return this.store.headPosition();
   }
 }

@@ -1,25 +1,48 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, ValidationPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ArrayNotEmpty, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf, type ValidationError } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, type ValidationError } from 'class-validator';
+import { textProblem } from '@app/domain';
 import { ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, type ApiKeyInfo, type Role } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
+
+/** SPEC §6's text rules (no control characters, something visible) as a class-validator constraint. */
+const IsCleanText = () =>
+  ValidateBy({
+    name: 'isCleanText',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || textProblem(value) === null,
+      defaultMessage: (args) => `$property ${textProblem(String(args?.value)) ?? 'is not valid text'}`,
+    },
+  });
+
+/** More than any city has units: a longer list is a mistake or an attack. */
+const MAX_KEY_UNITS = 200;
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'who or what uses the key' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsCleanText()
   name!: string;
 
   @ApiProperty({ enum: ROLES })
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiPropertyOptional({ type: [String], description: 'writer only: the unit codes it may write for (all when absent)' })
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_KEY_UNITS,
+    uniqueItems: true,
+    description: 'writer or reader only: the unit codes it may write for and read (all when absent), each once',
+  })
   @IsOptional()
   @IsArray()
   @ArrayNotEmpty()
+  @ArrayMaxSize(MAX_KEY_UNITS)
+  @ArrayUnique()
   @IsString({ each: true })
+  @MaxLength(64, { each: true })
   units?: string[];
 
   @ApiPropertyOptional({ description: 'partner only (required): the partner system the key belongs to' })
@@ -27,6 +50,7 @@ export class CreateApiKeyDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsCleanText()
   partnerId?: string;
 }
 
@@ -66,7 +90,9 @@ export class ApiKeysController {
     dto.units?.forEach((unit, i) => {
       if (!this.reference.units.has(unit)) details.push({ field: `units.${i}`, message: 'is not a known unit code' });
     });
-    if (dto.units !== undefined && dto.role !== 'writer') details.push({ field: 'units', message: 'only a writer key is limited to units' });
+    if (dto.units !== undefined && dto.role !== 'writer' && dto.role !== 'reader') {
+      details.push({ field: 'units', message: 'only a writer or reader key is limited to units' });
+    }
     if (dto.partnerId !== undefined && dto.role !== 'partner') details.push({ field: 'partnerId', message: 'only a partner key has a partnerId' });
     if (details.length > 0) throw ApiError.of(400, 'invalid_input', `invalid input: ${details.map((d) => d.field).join(', ')}`, details);
     return this.keys.create(dto);

@@ -16,8 +16,20 @@ import {
   type ProjectEvent,
   type ProjectState,
 } from '@app/domain';
-import { PostgresEventStore, StreamVersionConflict, type Actor, type EventEnvelope, type NewEvent } from '@app/event-store';
-import { PG_POOL, REFERENCE_DATA, domainErrorAnswer, errorAnswer, type Answer, type Principal } from '@app/platform';
+import { CommitOutcomeUnknown, PostgresEventStore, StreamVersionConflict, type Actor, type EventEnvelope, type NewEvent } from '@app/event-store';
+import { MAX_EVENT_DATA_BYTES } from '@app/messaging';
+import {
+  ApiError,
+  CONFIG,
+  PG_POOL,
+  REFERENCE_DATA,
+  domainErrorAnswer,
+  errorAnswer,
+  isTransientDatabaseError,
+  type Answer,
+  type Config,
+  type Principal,
+} from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 import { actorOf, authorize } from './authorize';
 import { isActivityCommand, isAnswer, type WriteRequest } from './write-request';
@@ -81,6 +93,8 @@ class StreamCache {
 
 /** Concurrent writers to the same streams retry from a fresh read this many times before giving up with 409. */
 const MAX_ATTEMPTS = 8;
+/** How long transient database errors are retried before the request is answered 503. */
+const TRANSIENT_RETRY_MS = 5_000;
 
 /**
  * The write side in one place: load the streams the requests touch, fold them, decide each
@@ -93,15 +107,25 @@ const MAX_ATTEMPTS = 8;
 export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answer[]> {
   private readonly store: PostgresEventStore;
   private readonly cache = new StreamCache(STREAM_CACHE_SIZE);
+  private readonly maxEventBytes: number;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
+    @Inject(CONFIG) config: Config,
   ) {
     this.store = new PostgresEventStore(pool);
+    this.maxEventBytes = Math.min(config.maxEventBytes ?? MAX_EVENT_DATA_BYTES, MAX_EVENT_DATA_BYTES);
   }
 
+  /**
+   * Conflicts with concurrent writers are decided again from the new state; transient
+   * database errors (nothing was written: the store makes sure of it) are tried again with
+   * back-off, then answered 503 so that the client resends.
+   */
   async execute({ principal, requests }: ExecuteWrites): Promise<Answer[]> {
+    const transientDeadline = Date.now() + TRANSIENT_RETRY_MS;
+    let backoffMs = 50;
     for (let attempt = 1; ; attempt++) {
       try {
         const answers = await this.attempt(principal, requests);
@@ -110,6 +134,15 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
         );
         return answers;
       } catch (error) {
+        if (error instanceof CommitOutcomeUnknown) {
+          throw ApiError.unavailable('the database connection was lost while committing; resend the request with the same Idempotency-Key', 2);
+        }
+        if (isTransientDatabaseError(error)) {
+          if (Date.now() + backoffMs > transientDeadline) throw ApiError.unavailable('the database is unavailable; nothing was written; retry', 2);
+          await new Promise((resolve) => setTimeout(resolve, backoffMs));
+          backoffMs = Math.min(backoffMs * 2, 1_000);
+          continue;
+        }
         const retriable = error instanceof StreamVersionConflict || isIdempotencyRace(error);
         if (!retriable) throw error;
         if (attempt >= MAX_ATTEMPTS) {
@@ -202,6 +235,8 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
     }
     const decision = isActivityCommand(command) ? decideActivity(command, stream.activity, ctx) : decide(command, stream.project, ctx);
     if (!decision.ok) return { refusal: domainErrorAnswer(decision.error) };
+    const oversized = decision.events.find((event) => Buffer.byteLength(JSON.stringify(event.data)) > this.maxEventBytes);
+    if (oversized) return { refusal: tooLargeToPublish(command, this.maxEventBytes) };
 
     for (const event of decision.events) {
       stream.version += 1;
@@ -249,6 +284,16 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
     for (const row of rows) remembered.set(row.key, { fingerprint: row.request_hash, answer: { status: row.status, body: row.body } });
     return remembered;
   }
+}
+
+/** 413 naming the command's largest field: its event could never be published (SPEC §6). */
+function tooLargeToPublish(command: WriteRequest['command'], limit: number): Answer {
+  const [largest] = Object.entries(command)
+    .map(([field, value]) => [field, JSON.stringify(value)?.length ?? 0] as const)
+    .sort((a, b) => b[1] - a[1]);
+  return errorAnswer(413, 'payload_too_large', `the event would exceed ${limit} bytes, more than the events topic takes`, [
+    { field: largest?.[0] ?? 'body', message: 'is too large for the event to be published' },
+  ]);
 }
 
 function fold(events: readonly EventEnvelope[]): StreamState {

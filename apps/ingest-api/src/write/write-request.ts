@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { activityStreamId, isRecord, projectStreamId, type ProjectCommand, type RecordActivity } from '@app/domain';
+import { activityStreamId, isRecord, isUuid, projectStreamId, textProblem, type ProjectCommand, type RecordActivity } from '@app/domain';
 import { errorAnswer, type Answer } from '@app/platform';
 
 export type WriteCommand = ProjectCommand | RecordActivity;
@@ -62,13 +62,20 @@ export function parseWriteRequest(
     fields[idField] = options.pathId;
   }
   if (fields[idField] === undefined && creates) fields[idField] = randomUUID();
-  if (typeof fields[idField] === 'string') fields[idField] = (fields[idField] as string).toLowerCase();
-  const id = typeof fields[idField] === 'string' ? (fields[idField] as string) : '';
+  // The id names the stream to load: a malformed one is refused before anything is read.
+  if (!isUuid(fields[idField])) {
+    return errorAnswer(400, 'invalid_input', `${idField} must be a UUID`, [{ field: idField, message: 'must be a UUID' }]);
+  }
+  const id = (fields[idField] as string).toLowerCase();
+  fields[idField] = id;
 
   const idempotencyKey = options.idempotencyKey;
-  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200)) {
+  if (
+    idempotencyKey !== undefined &&
+    (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200 || textProblem(idempotencyKey) !== null)
+  ) {
     return errorAnswer(400, 'invalid_input', 'bad idempotency key', [
-      { field: options.idempotencyKeyField ?? 'Idempotency-Key', message: 'must be a string of 1 to 200 characters' },
+      { field: options.idempotencyKeyField ?? 'Idempotency-Key', message: 'must be a string of 1 to 200 visible characters' },
     ]);
   }
   let expectedVersion: number | null = null;

@@ -153,7 +153,7 @@ export function commandFieldIssues(command: ProjectCommand, ctx: DecideContext):
       break;
     case 'RecordVisit':
       checkOneOf(issues, 'direction', c.direction, VISIT_DIRECTIONS);
-      checkText(issues, 'note', c.note, false);
+      checkText(issues, 'note', c.note, false, { multiline: true });
       break;
     case 'RecordFundInvestment':
       checkReferenceCode(issues, 'fund', c.fund, ctx.ref.funds, 'fund');
@@ -167,10 +167,10 @@ export function commandFieldIssues(command: ProjectCommand, ctx: DecideContext):
       break;
     case 'CorrectProject':
       checkChanges(issues, c.changes, ctx);
-      checkText(issues, 'reason', c.reason);
+      checkText(issues, 'reason', c.reason, true, { multiline: true });
       break;
     case 'DropProject':
-      checkText(issues, 'reason', c.reason);
+      checkText(issues, 'reason', c.reason, true, { multiline: true });
       break;
   }
   return issues;

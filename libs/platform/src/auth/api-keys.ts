@@ -31,6 +31,8 @@ export const ADMIN_PRINCIPAL_ID = 'admin';
 
 /** How long a looked-up key is trusted without asking the database again (revocation elsewhere takes this long). */
 const CACHE_MS = 5_000;
+/** Looked-up keys remembered at most (unknown ones included): the oldest go first. */
+const CACHE_ENTRIES = 10_000;
 
 const hashKey = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
@@ -62,7 +64,9 @@ export class ApiKeys {
       [hash],
     );
     const principal = rows.length === 0 ? null : toPrincipal(rows[0]);
+    this.cache.delete(cacheKey);
     this.cache.set(cacheKey, { principal, until: Date.now() + CACHE_MS });
+    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     return principal;
   }
 

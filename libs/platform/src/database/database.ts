@@ -1,6 +1,7 @@
 import { Client, Pool, type PoolConfig } from 'pg';
 import type { Logger } from '../logger';
 import { MIGRATIONS } from './migrations';
+import { retryTransient } from './transient';
 
 /**
  * Sessions never sit idle inside a transaction for long: such a session would hold back
@@ -13,12 +14,29 @@ import { MIGRATIONS } from './migrations';
 const SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=120000 -c work_mem=32MB -c jit=off';
 
 export function createPool(databaseUrl: string, max: number, extra: PoolConfig = {}): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, ...extra });
+  const pool = new Pool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, connectionTimeoutMillis: 10_000, ...extra });
   // A client that loses its connection must not crash the process: an idle one is replaced by
   // the pool, a checked-out one fails its next query (and a LISTEN holder sees its own 'error').
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  retryReadsOnTransientErrors(pool);
   return pool;
+}
+
+/**
+ * `pool.query` of a read (a statement that starts with SELECT) is tried again on a transient
+ * error: a lost connection or a restarting server costs a reader a short wait, not an error.
+ * Writes are not: whether a write that lost its connection committed is for its caller to
+ * find out (the event store does, by the event ids it wrote).
+ */
+function retryReadsOnTransientErrors(pool: Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  (pool as { query: unknown }).query = (...args: unknown[]) => {
+    const first = args[0] as string | { text?: string };
+    const text = typeof first === 'string' ? first : first?.text ?? '';
+    if (typeof args[args.length - 1] === 'function' || !/^\s*SELECT\b/i.test(text)) return query(...args);
+    return retryTransient(() => query(...args));
+  };
 }
 
 /** Creates the database named in the URL when it is missing (connecting to `postgres` on the same server). */

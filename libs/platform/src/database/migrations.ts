@@ -89,4 +89,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rm.projects ALTER COLUMN state SET STATISTICS 0;
     `,
   },
+  {
+    version: 6,
+    name: 'leases; idempotency answers by age',
+    sql: `
+      -- Leadership with a deadline (the relay): a holder that stops renewing is replaced,
+      -- and token grows with every new holder so that a late one can be fenced off.
+      CREATE TABLE leases (
+        name       text PRIMARY KEY,
+        holder     text        NOT NULL,
+        token      bigint      NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      -- Idempotency answers are purged after IDEMPOTENCY_RETENTION_DAYS.
+      CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+    `,
+  },
 ];

@@ -41,4 +41,13 @@ export class ApiError extends Error {
   static of(status: number, code: string, message: string, details: readonly FieldIssue[] = []): ApiError {
     return new ApiError(errorAnswer(status, code, message, details));
   }
+
+  /**
+   * 503: a dependency failed (SPEC §6) and nothing was written; the same request (with the
+   * same idempotency key) may be sent again after `Retry-After`. `extra` joins the body.
+   */
+  static unavailable(message: string, retryAfterSeconds = 1, extra: Record<string, unknown> = {}): ApiError {
+    const body = { error: { code: 'unavailable', message, details: [], retryable: true }, ...extra };
+    return new ApiError({ status: 503, body }, { 'retry-after': String(retryAfterSeconds) });
+  }
 }

@@ -18,31 +18,43 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
   return principal;
 });
 
-/** Bearer key → principal (401), role allowed on the route (403), per-key rate limit (429). */
+/**
+ * Bearer key → principal (401), role allowed on the route (403), per-key rate limit (429).
+ * Failed credentials are counted per client address: past the limit, that address gets 429
+ * before its key is even looked up, so guessing keys costs the database nothing.
+ */
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeys,
     private readonly limiter: RateLimiter,
+    private readonly failedAuth: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (!roles) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    if (!match) throw ApiError.of(401, 'unauthorized', 'missing Authorization: Bearer <key>');
-    const principal = await this.keys.authenticate(match[1]);
-    if (!principal) throw ApiError.of(401, 'unauthorized', 'unknown or revoked API key');
+    const address = request.ip;
+    const blockedFor = this.failedAuth.waitFor(address);
+    if (blockedFor > 0) throw rateLimited(blockedFor, 'too many requests with failed credentials from this address');
+    const match = /^Bearer\s+(\S{1,512})$/i.exec(request.headers.authorization ?? '');
+    const principal = match ? await this.keys.authenticate(match[1]) : null;
+    if (!principal) {
+      this.failedAuth.take(address);
+      throw ApiError.of(401, 'unauthorized', match ? 'unknown or revoked API key' : 'missing Authorization: Bearer <key>');
+    }
     request.principal = principal;
     if (!roles.includes(principal.role)) {
       throw ApiError.of(403, 'forbidden', `a ${principal.role} key may not do this (needs ${roles.join(' or ')})`);
     }
     const retryAfter = this.limiter.take(principal.id);
-    if (retryAfter > 0) {
-      const error = ApiError.of(429, 'rate_limited', `rate limit reached; retry in ${retryAfter} s`);
-      throw new ApiError(error.answer, { 'retry-after': String(retryAfter) });
-    }
+    if (retryAfter > 0) throw rateLimited(retryAfter, 'rate limit reached');
     return true;
   }
+}
+
+function rateLimited(seconds: number, reason: string): ApiError {
+  const error = ApiError.of(429, 'rate_limited', `${reason}; retry in ${seconds} s`);
+  return new ApiError(error.answer, { 'retry-after': String(seconds) });
 }

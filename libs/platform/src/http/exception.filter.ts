@@ -1,5 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isTransientDatabaseError } from '../database/transient';
 import type { Logger } from '../logger';
 import { ApiError, errorAnswer, type Answer } from './api-error';
 
@@ -30,6 +31,11 @@ export function toAnswer(error: unknown, logger: Logger): { answer: Answer; head
     const message =
       status === 400 && fastifyError.code?.startsWith('FST_ERR_CTP') ? `the body is not valid JSON: ${fastifyError.message}` : fastifyError.message;
     return { answer: errorAnswer(status, CODES[status] ?? 'error', message ?? 'request refused'), headers: {} };
+  }
+  if (isTransientDatabaseError(error)) {
+    logger.warn({ err: error }, 'database unavailable');
+    const unavailable = ApiError.unavailable('the database is unavailable; retry');
+    return { answer: unavailable.answer, headers: unavailable.headers };
   }
   logger.error({ err: error }, 'unhandled error');
   return { answer: errorAnswer(500, 'internal', 'internal error'), headers: {} };

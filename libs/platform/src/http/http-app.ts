@@ -5,7 +5,9 @@ import { Counter, Histogram, collectDefaultMetrics, register } from 'prom-client
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { AuthenticatedRequest } from './auth.guard';
+import { ApiError } from './api-error';
 import { HttpErrorFilter } from './exception.filter';
+import { jsonBodyIssues } from './json-body';
 
 export interface HttpAppOptions {
   readonly config: Config;
@@ -14,7 +16,13 @@ export interface HttpAppOptions {
   readonly description: string;
   /** Dependencies' state for GET /health; throws when one is down. */
   readonly health: () => Promise<Record<string, unknown>>;
+  /** Serve the OpenAPI document at /docs (not for the background services' status port). */
+  readonly docs?: boolean;
 }
+
+/** A request must send its headers within this time, and the whole of its body within REQUEST_TIMEOUT_MS (SPEC §6). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 const httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] });
 const httpDuration = new Histogram({
@@ -26,15 +34,41 @@ const httpDuration = new Histogram({
 collectDefaultMetrics();
 
 /**
- * A Nest application on Fastify with what every HTTP service here shares: body limit,
- * the SPEC error body for every error (also those Fastify raises before a route runs),
- * one JSON log line per request, /health, /metrics, and the OpenAPI document at /docs.
+ * A Nest application on Fastify with what every HTTP service here shares: body limit, JSON
+ * bodies only (checked for depth and unstorable text before any handler sees them), time
+ * limits for headers and bodies, the SPEC error body for every error (also those Fastify
+ * raises before a route runs), safe response headers, one JSON log line per request,
+ * /health, /metrics, and the OpenAPI document at /docs.
  */
 export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const { config, logger } = options;
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, logger: false });
-  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { logger: ['error', 'warn'] });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    logger: false,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    trustProxy: config.trustProxy,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { logger: ['error', 'warn'], bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
+  app.getHttpServer().headersTimeout = HEADERS_TIMEOUT_MS;
+
+  // JSON is the only body the API takes: any other media type answers 415 (Fastify's own
+  // text/plain parser and Nest's form parser would turn such a body into a command).
+  fastify.removeAllContentTypeParsers();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    parseJson(request, text as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined);
+      const issues = jsonBodyIssues(value);
+      if (issues.length > 0) return done(ApiError.of(400, 'invalid_input', `invalid body: ${issues.map((i) => i.field).join(', ')}`, issues), undefined);
+      done(null, value);
+    });
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    // The pages of /docs may be cached; no API answer may be.
+    if (!request.url.startsWith('/docs')) reply.header('cache-control', 'no-store');
+  });
 
   fastify.addHook('onResponse', async (request, reply) => {
     const req = request as AuthenticatedRequest;
@@ -58,6 +92,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   fastify.get('/metrics', async (_request, reply) => reply.type(register.contentType).send(await register.metrics()));
 
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  if (options.docs === false) return app;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
