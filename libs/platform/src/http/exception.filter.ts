@@ -9,6 +9,7 @@ const CODES: Record<number, string> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  414: 'uri_too_long',
   405: 'method_not_allowed',
   409: 'conflict',
   413: 'payload_too_large',
@@ -18,19 +19,22 @@ const CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
+/** What the request got wrong when a status is raised before any route ran. */
+const FIELD_AT_FAULT: Record<number, string> = { 400: 'body', 413: 'body', 414: 'path', 415: 'content-type' };
+
+type FrameworkError = { statusCode?: number; code?: string; message?: string } | null;
+
 /** Turns any error into the SPEC §4 error body; an unexpected one is logged and answered 500. */
 export function toAnswer(error: unknown, logger: Logger): { answer: Answer; headers: Readonly<Record<string, string>> } {
   if (error instanceof ApiError) return { answer: error.answer, headers: error.headers };
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    return { answer: errorAnswer(status, CODES[status] ?? 'error', error.message), headers: {} };
-  }
-  const fastifyError = error as { statusCode?: number; code?: string; message?: string };
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    const status = fastifyError.statusCode;
-    const message =
-      status === 400 && fastifyError.code?.startsWith('FST_ERR_CTP') ? `the body is not valid JSON: ${fastifyError.message}` : fastifyError.message;
-    return { answer: errorAnswer(status, CODES[status] ?? 'error', message ?? 'request refused'), headers: {} };
+  // Refused before a route ran (by Fastify or Nest): the path, the body or its media type. Say which, as every 4xx does.
+  const framework = error instanceof HttpException ? { statusCode: error.getStatus(), message: error.message } : (error as FrameworkError);
+  if (typeof framework?.statusCode === 'number' && framework.statusCode >= 400 && framework.statusCode < 500) {
+    const status = framework.statusCode;
+    const message = framework.message ?? 'request refused';
+    const field = FIELD_AT_FAULT[status] ?? null;
+    const details = field === null ? [] : [{ field, message }];
+    return { answer: errorAnswer(status, CODES[status] ?? 'error', message, details), headers: {} };
   }
   if (isTransientDatabaseError(error)) {
     logger.warn({ err: error }, 'database unavailable');

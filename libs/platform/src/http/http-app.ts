@@ -1,12 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Counter, Histogram, collectDefaultMetrics, register } from 'prom-client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { AuthenticatedRequest } from './auth.guard';
-import { ApiError } from './api-error';
-import { HttpErrorFilter } from './exception.filter';
+import { ApiError, errorAnswer } from './api-error';
+import { HttpErrorFilter, toAnswer } from './exception.filter';
 import { jsonBodyIssues } from './json-body';
 
 export interface HttpAppOptions {
@@ -47,6 +48,12 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     logger: false,
     requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: config.trustProxy,
+    // A path the router cannot read (bad percent-encoding, an over-long id) gets the error body too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
+      const answer = status < 500 ? errorAnswer(status, 'invalid_path', error.message, [{ field: 'path', message: error.message }]) : toAnswer(error, logger).answer;
+      void reply.status(answer.status).send(answer.body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { logger: ['error', 'warn'], bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
