@@ -1,5 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
-import { ApiError } from '@app/platform';
+import type { Pool } from 'pg';
+import { ApiError, Listener } from '@app/platform';
 import { PROJECTION_APPLIED_CHANNEL, ProjectionWatermark } from '@app/read-models';
 
 /**
@@ -8,26 +8,25 @@ import { PROJECTION_APPLIED_CHANNEL, ProjectionWatermark } from '@app/read-model
  */
 export class Freshness {
   readonly watermark: ProjectionWatermark;
-  private listener: PoolClient | null = null;
+  private readonly listener: Listener;
   private waiters = new Set<() => void>();
 
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly timeoutMs: number,
   ) {
     this.watermark = new ProjectionWatermark(pool);
+    this.listener = new Listener(pool, PROJECTION_APPLIED_CHANNEL, () => this.wakeAll());
   }
 
-  async start(): Promise<void> {
-    this.listener = await this.pool.connect();
-    this.listener.on('notification', () => this.wakeAll());
-    await this.listener.query(`LISTEN ${PROJECTION_APPLIED_CHANNEL}`);
+  /** Listens in the background: the query API starts, and answers 503, while the database is away. */
+  start(): void {
+    this.listener.start();
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.wakeAll();
-    this.listener?.release();
-    this.listener = null;
+    this.listener.stop();
   }
 
   /**

@@ -40,7 +40,7 @@ new Gauge({
 /** The read side's HTTP application, not yet listening. */
 export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyApplication> {
   const freshness = new Freshness(deps.pool, deps.config.minPositionWaitMs);
-  await freshness.start();
+  freshness.start();
   measured = freshness;
   const app = await createHttpApp(QueryModule.with(deps, freshness), {
     config: deps.config,
@@ -54,7 +54,7 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
   });
   const close = app.close.bind(app);
   app.close = async () => {
-    await freshness.stop();
+    freshness.stop();
     await close();
   };
   return app;

@@ -1,9 +1,9 @@
 import type { Kafka, Producer } from 'kafkajs';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import { Checkpoints, EVENTS_CHANNEL, Lease, LeaseLost, PostgresEventStore, type SerializedEvent } from '@app/event-store';
 import { MAX_PUBLISH_BYTES, RECORD_OVERHEAD_BYTES, createIdempotentProducer, ensureTopics, topicNames } from '@app/messaging';
-import type { Logger } from '@app/platform';
+import { Listener, type Logger } from '@app/platform';
 
 export interface RelayOptions {
   readonly topicPrefix: string;
@@ -52,7 +52,8 @@ export class Relay {
   private readonly name: string;
   private readonly batchSize: number;
   private producer: Producer | null = null;
-  private listener: PoolClient | null = null;
+  /** Wakes the relay on every commit; without it the relay still polls every second. */
+  private readonly listener: Listener;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -63,7 +64,7 @@ export class Relay {
   private waitingOn: RelayStatus['waitingOn'] = null;
 
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly kafka: Kafka,
     private readonly logger: Logger,
     private readonly options: RelayOptions,
@@ -74,11 +75,13 @@ export class Relay {
     this.name = options.name ?? 'relay';
     this.batchSize = options.batchSize ?? 2000;
     this.lease = new Lease(pool, this.name, options.leaseMs ?? 5_000);
+    this.listener = new Listener(pool, EVENTS_CHANNEL, () => this.wake?.());
   }
 
   /** Starts the relay; resolves once this instance leads and publishes (or is stopped while standing by). */
   start(): Promise<void> {
     this.running = true;
+    this.listener.start();
     const leading = new Promise<void>((resolve) => (this.onLeading = resolve));
     this.loop = this.run();
     return leading;
@@ -93,7 +96,7 @@ export class Relay {
     this.producer = null;
     await this.lease.release().catch(() => undefined);
     this.setLeading(false);
-    this.dropListener();
+    this.listener.stop();
   }
 
   /** Position of the last event published and checkpointed. */
@@ -119,7 +122,6 @@ export class Relay {
           continue;
         }
         await this.lease.keep();
-        await this.listen();
         this.waitingOn = 'kafka';
         await this.connectedProducer(); // creates the topics, so consumers can subscribe before the first event
         this.waitingOn = 'database';
@@ -141,7 +143,6 @@ export class Relay {
         this.logger.warn({ err: error, position: this.position, waitingOn: this.waitingOn, retryInMs: backoffMs }, 'publishing failed; retrying');
         await this.producer?.disconnect().catch(() => undefined);
         this.producer = null;
-        if (this.waitingOn === 'database') this.dropListener();
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
       }
@@ -199,28 +200,6 @@ export class Relay {
     await producer.connect();
     this.producer = producer;
     return producer;
-  }
-
-  /** Wakes on every commit (LISTEN); without a listener the relay still polls every second. */
-  private async listen(): Promise<void> {
-    if (this.listener) return;
-    const listener = await this.pool.connect();
-    listener.on('notification', () => this.wake?.());
-    listener.on('error', () => this.dropListener());
-    try {
-      await listener.query(`LISTEN ${EVENTS_CHANNEL}`);
-    } catch (error) {
-      listener.release(error as Error);
-      throw error;
-    }
-    this.listener = listener;
-  }
-
-  private dropListener(): void {
-    const listener = this.listener;
-    this.listener = null;
-    // A listener whose connection failed is destroyed, not given back to the pool.
-    listener?.release(new Error('listener dropped'));
   }
 
   private setLeading(leading: boolean): void {

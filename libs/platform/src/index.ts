@@ -3,6 +3,7 @@ export * from './admin-key';
 export * from './logger';
 export * from './database/database';
 export * from './database/transient';
+export * from './database/listener';
 export * from './database/migrations';
 export * from './database/maintenance';
 export * from './auth/api-keys';
