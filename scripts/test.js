@@ -7,12 +7,14 @@
  */
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { ROOT, run, ensureDependencies, withPrivateKafka } = require('./common');
+const { ROOT, run, ensureDependencies, build, withPrivateKafka } = require('./common');
 
 async function main() {
   ensureDependencies();
-  console.log('type-checking…');
+  console.log('type-checking and building…');
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+  // The fault tests run the compiled apps as processes, to stop, freeze and kill them.
+  build();
 
   const runId = `t${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
   const serverUrl = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';

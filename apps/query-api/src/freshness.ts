@@ -24,6 +24,11 @@ export class Freshness {
     this.listener.start();
   }
 
+  /** Nest calls it when the application closes. */
+  onModuleDestroy(): void {
+    this.stop();
+  }
+
   stop(): void {
     this.wakeAll();
     this.listener.stop();

@@ -42,7 +42,7 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
   const freshness = new Freshness(deps.pool, deps.config.minPositionWaitMs);
   freshness.start();
   measured = freshness;
-  const app = await createHttpApp(QueryModule.with(deps, freshness), {
+  return createHttpApp(QueryModule.with(deps, freshness), {
     config: deps.config,
     logger: deps.logger,
     title: 'Investment pipeline — query (read side)',
@@ -52,10 +52,4 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
       return { database: 'ok', position: status.position, lagEvents: status.lagEvents };
     },
   });
-  const close = app.close.bind(app);
-  app.close = async () => {
-    freshness.stop();
-    await close();
-  };
-  return app;
 }

@@ -20,6 +20,7 @@ export async function startStatusServer(options: {
 }): Promise<NestFastifyApplication> {
   const app = await createHttpApp(StatusModule, { ...options, description: 'health and metrics', docs: false });
   await app.listen({ port: options.port, host: options.config.host });
-  options.logger.info({ url: `http://${options.config.host}:${options.port}`, health: '/health', metrics: '/metrics' }, `${options.title} status`);
+  const { port } = app.getHttpServer().address() as { port: number }; // the one taken, when 0 asked for any
+  options.logger.info({ url: `http://${options.config.host}:${port}`, health: '/health', metrics: '/metrics' }, `${options.title} status`);
   return app;
 }
