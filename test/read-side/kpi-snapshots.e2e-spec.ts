@@ -24,7 +24,7 @@ describe('KPI snapshots on Kafka (real pipeline)', () => {
     const snapshots = new KpiSnapshots(new KpiQueries(pipeline.db.pool, reference), producer, topic, 2025, logger, 1000);
     const reader = new TopicReader(testKafka(), topic);
     try {
-      const perPeriod = 18 + 16 * 3;
+      const perPeriod = 18 + 16 * 4;
       expect(await snapshots.publish()).toBe(5 * perPeriod);
       await reader.start();
       await reader.waitFor(5 * perPeriod);

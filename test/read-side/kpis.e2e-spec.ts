@@ -211,7 +211,12 @@ describe('KPIs of SPEC §3 over a hand-computed year (real pipeline)', () => {
     expect(a['zz-erqi:unit.mega_signed_count']).toBe(0);
     expect(a['zz-etdz:unit.mega_signed_count']).toBe(0);
     expect(report.kpis.some((k: Kpi) => k.scope === 'zz-sci-city')).toBe(false);
-    expect(report.kpis).toHaveLength(16 * 3);
+    // Σ signed per unit, for the ranking: P2's 650,000 moved with it from 二七区 to 金水区.
+    expect(a['zz-airport:unit.signed_total_wan']).toBe(1_200_000);
+    expect(a['zz-jinshui:unit.signed_total_wan']).toBe(650_000);
+    expect(a['zz-erqi:unit.signed_total_wan']).toBe(0);
+    expect(report.kpis.find((k: Kpi) => k.scope === 'zz-jinshui' && k.code === 'unit.signed_total_wan')).toMatchObject({ target: null, progress: null, status: null });
+    expect(report.kpis).toHaveLength(16 * 4);
     expect(report.kpis.find((k: Kpi) => k.scope === 'zz-jinshui' && k.code === 'unit.fund_landed_count')).toMatchObject({ target: 6, status: 'behind' });
     expect(report.kpis.find((k: Kpi) => k.scope === 'zz-airport' && k.code === 'unit.mega_signed_count')).toMatchObject({
       label: '新引进100亿元以上项目数',
@@ -253,7 +258,13 @@ describe('KPIs of SPEC §3 over a hand-computed year (real pipeline)', () => {
     const lines = new TextDecoder().decode(bytes.slice(3)).split('\r\n');
     expect(lines[0]).toBe('"指标代码","指标名称","范围代码","范围","期间","实际值","目标值","比较","完成进度","状态"');
     expect(lines[1]).toMatch(/^"signed_total_wan","新签约招商引资项目签约总额\(万元\)","city","郑州市","2025",1930010,84000000,">=",0\.0230,"滞后"$/);
-    expect(lines.some((l) => l.startsWith('"unit.mega_signed_count","新引进100亿元以上项目数","zz-airport","郑州航空港经济综合实验区","2025",1,1,">=",1.0000,"已完成"'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('"unit.mega_signed_count","新引进100亿元以上项目数","zz-airport","郑州航空港经济综合实验区","2025",1,1,">=",1.0000,"达标"'))).toBe(true);
+  });
+
+  it("without a year, the plan's year", async () => {
+    const implicit = await pipeline.get(`/v1/kpis?quarter=1&minPosition=${last}`);
+    expect(implicit.period).toBe('2025-Q1');
+    expect(implicit.kpis).toEqual((await pipeline.get('/v1/kpis?year=2025&quarter=1')).kpis);
   });
 
   it('refuses bad query parameters, naming them', async () => {

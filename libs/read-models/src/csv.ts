@@ -1,7 +1,6 @@
 import type { ReferenceCatalog } from '@app/domain';
+import { STATUS_LABELS } from './kpi-status';
 import type { KpiResult } from './kpis';
-
-const STATUS_LABELS: Record<string, string> = { met: '已完成', on_track: '进度正常', behind: '滞后' };
 
 const HEADER = ['指标代码', '指标名称', '范围代码', '范围', '期间', '实际值', '目标值', '比较', '完成进度', '状态'];
 

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import { elapsedShare, periodBounds, periodLabel, type Period, type UnitKind } from '@app/domain';
 import type { Plan, ReferenceData, TargetDefinition } from '@app/reference-data';
+import { kpiStatus, type KpiStatus } from './kpi-status';
 import { LIVE_SCHEMA } from './schema';
 
-export type KpiStatus = 'met' | 'on_track' | 'behind';
 
 /** One KPI result (SPEC §3). */
 export interface KpiResult {
@@ -40,7 +40,13 @@ export const CITY_KPI_CODES = [
   'sci_city_signed_count',
 ] as const;
 
-export const UNIT_KPI_CODES = ['unit.mega_signed_count', 'unit.fund_landed_count', 'unit.industry_chain_signed_count'] as const;
+export const UNIT_KPI_CODES = ['unit.mega_signed_count', 'unit.fund_landed_count', 'unit.industry_chain_signed_count', 'unit.signed_total_wan'] as const;
+
+/** Labels of the results the plan sets no target for (the targets file labels the others). */
+const UNTARGETED_LABELS: Readonly<Record<string, string>> = { 'unit.signed_total_wan': '签约额合计(万元)' };
+
+/** Share KPIs: their status is only met or behind. */
+const SHARE_KPIS = new Set(['emerging_future_share']);
 
 /** Unit kinds that carry unit KPIs (SPEC §3: zones and districts). */
 const UNIT_KPI_KINDS: readonly UnitKind[] = ['zone', 'district'];
@@ -122,7 +128,8 @@ export class KpiQueries {
               count(*) FILTER (WHERE f.signed_wan >= u.mega)                           AS "unit.mega_signed_count",
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${this.schema}.fund_investments fi
                                               WHERE fi.project_id = f.project_id AND ${recordedBy(query.asOf, 'fi.recorded_at')})) AS "unit.fund_landed_count",
-              count(*) FILTER (WHERE 'industry_chain' = ANY(f.channels))               AS "unit.industry_chain_signed_count"
+              count(*) FILTER (WHERE 'industry_chain' = ANY(f.channels))               AS "unit.industry_chain_signed_count",
+              coalesce(sum(f.signed_wan), 0)                                            AS "unit.signed_total_wan"
          FROM ${this.schema}.project_facts f
          JOIN unnest($4::text[], $5::bigint[]) AS u(unit, mega) ON u.unit = f.unit
         WHERE ${validity(query.asOf)} AND f.signed_at >= $1 AND f.signed_at < $2
@@ -140,14 +147,15 @@ export class KpiQueries {
   private result(code: string, scope: string, actual: number | null, targets: readonly TargetDefinition[], query: KpiQuery): KpiResult {
     const periodKey = query.period.kind === 'year' ? 'year' : query.period.kind === 'quarter' ? `Q${query.period.quarter}` : null;
     const definition = targets.find((t) => t.code === code && t.period === periodKey);
-    const label = definition?.label ?? targets.find((t) => t.code === code && t.period === 'year')?.label ?? targets.find((t) => t.code === code)?.label ?? code;
+    const label =
+      definition?.label ?? targets.find((t) => t.code === code && t.period === 'year')?.label ?? targets.find((t) => t.code === code)?.label ?? UNTARGETED_LABELS[code] ?? code;
     const target = definition?.target ?? null;
     const progress = target === null || actual === null || target === 0 ? null : actual / target;
     let status: KpiStatus | null = null;
     if (definition) {
       const met = actual !== null && (definition.comparator === '>=' ? actual >= definition.target : actual > definition.target);
       const elapsed = elapsedShare(query.period, this.reference.timezone, query.asOf ?? query.now);
-      status = met ? 'met' : progress !== null && progress >= elapsed ? 'on_track' : 'behind';
+      status = kpiStatus({ met, progress, elapsed, isShare: SHARE_KPIS.has(code) });
     }
     return { code, label, scope, period: periodLabel(query.period), actual, target, comparator: definition?.comparator ?? null, progress, status };
   }
