@@ -100,6 +100,38 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
     }
   });
 
+  it("the relay's database connections killed while it publishes: it reconnects, stays up, and publishes every event", async () => {
+    const prefix = uniquePrefix();
+    const relay = start('relay', { KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', RELAY_PORT: '0' });
+    await eventually(heldBy(relay), 30_000, 'the relay takes the lease');
+    const reader = await new TopicReader(testKafka(), topicNames(prefix).events).start();
+    const store = new PostgresEventStore(db.pool);
+    const streams = Array.from({ length: 4 }, () => ({ id: `project-${randomUUID()}`, version: 0 }));
+    let kills = 0;
+    try {
+      for (let round = 0; round < 30; round++) {
+        for (const s of streams) {
+          await store.append([{ streamId: s.id, expectedVersion: s.version, events: [visit(s.version + 1)] }]);
+          s.version += 1;
+        }
+        const { rowCount } = await db.pool.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'relay'`,
+        );
+        kills += rowCount ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await eventually(async () => {
+        const arrived = byStream(reader.messages).streams;
+        return streams.every((s) => arrived.get(s.id)?.length === 30) ? true : undefined;
+      }, 30_000, 'every event published');
+      for (const s of streams) expect(byStream(reader.messages).streams.get(s.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(kills).toBeGreaterThanOrEqual(5);
+      expect(relay.exited).toBeNull();
+    } finally {
+      await reader.stop();
+    }
+  });
+
   it('a projector killed (SIGKILL) and started again applies new events within 10 s of its restart', async () => {
     const prefix = uniquePrefix();
     const env = { KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', RELAY_PORT: '0', PROJECTOR_PORT: '0' };

@@ -29,6 +29,9 @@ export interface Config {
   readonly relayLeaseMs: number;
   readonly rateLimitPerMinute: number;
   readonly bodyLimitBytes: number;
+  /** A request must send its headers within this time, and all of itself within requestTimeoutMs (SPEC §6: 10 s, 30 s). */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   /** Lowers the largest event payload the write side accepts (never above what the topics accept); null: that limit. */
   readonly maxEventBytes: number | null;
   /** How often, at most, the projector recomputes the KPI snapshots it publishes to Kafka. */
@@ -97,9 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tableMaintenanceIntervalMs: int('TABLE_MAINTENANCE_INTERVAL_MS', 10_000, 0, 3_600_000),
     minPositionWaitMs: int('MIN_POSITION_WAIT_MS', 10_000, 0, 600_000),
     maxEventBytes: env.MAX_EVENT_BYTES ? int('MAX_EVENT_BYTES', 0, 1024, 1024 * 1024 * 1024) : null,
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n- ${problems.join('\n- ')}`);
   return config;
 }

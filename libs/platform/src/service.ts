@@ -73,7 +73,8 @@ export function runService(
     logger = createLogger(name, config.logLevel);
     const reference = loadReferenceData();
     await ensureDatabase(config.databaseUrl);
-    const pool = createPool(config.databaseUrl, config.databasePoolSize);
+    // Named after the service, so that pg_stat_activity says who holds each connection.
+    const pool = createPool(config.databaseUrl, config.databasePoolSize, { application_name: name });
     await migrate(pool, logger);
     let adminKey = config.adminApiKey ?? '';
     if (config.adminApiKey === null && options.servesHttp) {
