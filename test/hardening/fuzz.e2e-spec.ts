@@ -7,7 +7,7 @@ import { leadBody } from '../support/fixtures';
 import { ADMIN_KEY, startIngestApi, testDeps } from '../support/services';
 
 /**
- * HTTP fuzzing of every write endpoint, the batch and every read parameter (SPEC §6):
+ * HTTP fuzzing of every write endpoint, the batch and every read parameter (contract §6):
  * arbitrary JSON, strings of every Unicode category (lone surrogates and raw bytes too),
  * numbers and dates at their edges, valid commands with one field replaced. Properties: no
  * answer is 500; every 4xx has the error format and a 400 names its fields; a refused

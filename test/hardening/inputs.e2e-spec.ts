@@ -5,7 +5,7 @@ import { freshDatabase, type TestDatabase } from '../support/database';
 import { leadBody } from '../support/fixtures';
 import { ADMIN_KEY, call, startIngestApi, testDeps } from '../support/services';
 
-/** Every bad input of SPEC §6 answers 4xx in the error format, names its field, and writes nothing. */
+/** Every bad input of contract §6 answers 4xx in the error format, names its field, and writes nothing. */
 describe('bad input over HTTP (real PostgreSQL)', () => {
   let db: TestDatabase;
   let ingest: string;

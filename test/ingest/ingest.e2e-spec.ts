@@ -38,7 +38,7 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
     await db.drop();
   });
 
-  it('a command becomes one event in the store and one message on Kafka with the envelope of SPEC §2', async () => {
+  it('a command becomes one event in the store and one message on Kafka with the envelope of contract §2', async () => {
     const prefix = uniquePrefix();
     const relay = new Relay(db.pool, createKafka(testBrokers(), 'relay', logger), logger, { topicPrefix: prefix, partitions: 2 });
     await relay.start();

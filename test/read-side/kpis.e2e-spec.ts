@@ -104,7 +104,7 @@ const corrections = [
 type Kpi = { code: string; scope: string; actual: number | null; target: number | null; status: string | null; label: string; period: string };
 const actuals = (kpis: Kpi[]) => Object.fromEntries(kpis.map((k) => [`${k.scope === 'city' ? '' : `${k.scope}:`}${k.code}`, k.actual]));
 
-describe('KPIs of SPEC §3 over a hand-computed year (real pipeline)', () => {
+describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () => {
   let pipeline: Pipeline;
   let beforeCorrections: { kpis: Kpi[] };
   let beforeCorrectionsUnits: { kpis: Kpi[] };

@@ -28,7 +28,7 @@ describe('read API: projects, history, funnel, breakdowns, status (real pipeline
   });
   afterAll(() => pipeline.close());
 
-  it('a project as it stands, in the shape of SPEC §4', async () => {
+  it('a project as it stands, in the shape of contract §4', async () => {
     expect(await pipeline.get(`/v1/projects/${a}`)).toEqual({
       projectId: a,
       version: 5,

@@ -25,7 +25,7 @@ export function createIngestApi(deps: ServiceDeps): Promise<NestFastifyApplicati
     config: deps.config,
     logger: deps.logger,
     title: 'Investment pipeline — ingest (write side)',
-    description: 'Commands that record each investment project\'s life as events (SPEC §2, §4).',
+    description: 'Commands that record each investment project\'s life as events (contract §2, §4).',
     health: async () => {
       await deps.pool.query('SELECT 1');
       return { database: 'ok' };

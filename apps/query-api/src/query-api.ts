@@ -46,7 +46,7 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
     config: deps.config,
     logger: deps.logger,
     title: 'Investment pipeline — query (read side)',
-    description: 'KPIs against the plan, funnel, breakdowns and projects, from the projections (SPEC §3, §4).',
+    description: 'KPIs against the plan, funnel, breakdowns and projects, from the projections (contract §3, §4).',
     health: async () => {
       const status = await freshness.watermark.status();
       return { database: 'ok', position: status.position, lagEvents: status.lagEvents };

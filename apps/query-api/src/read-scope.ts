@@ -2,7 +2,7 @@ import type { Principal } from '@app/platform';
 import type { ProjectScope } from '@app/read-models';
 
 /**
- * What a key may read (SPEC §6): a partner only the projects it registered; a reader or
+ * What a key may read (contract §6): a partner only the projects it registered; a reader or
  * writer limited to units only those units' projects and unit KPIs; everyone the city's
  * aggregates. Others read everything.
  */

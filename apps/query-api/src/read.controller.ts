@@ -26,7 +26,7 @@ const withPeriodQueries = (options: { asOf: boolean }): MethodDecorator => (targ
   for (const decorate of options.asOf ? [...PERIOD_QUERIES, AS_OF_QUERY] : PERIOD_QUERIES) decorate(target, key, descriptor);
 };
 
-/** Every read endpoint of SPEC §4; any valid key may read. */
+/** Every read endpoint of contract §4; any valid key may read. */
 @ApiTags('read')
 @ApiBearerAuth()
 @Roles('admin', 'writer', 'partner', 'reader')
@@ -41,7 +41,7 @@ export class ReadController {
   ) {}
 
   @Get('kpis')
-  @ApiOperation({ summary: 'City KPIs of SPEC §3 for a year, quarter or month, against the plan' })
+  @ApiOperation({ summary: 'City KPIs of contract §3 for a year, quarter or month, against the plan' })
   @withPeriodQueries({ asOf: true })
   async cityKpis(@Query() query: Record<string, string>) {
     return this.kpiReport('city', query);

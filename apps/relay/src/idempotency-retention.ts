@@ -5,7 +5,7 @@ import type { Logger } from '@app/platform';
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Idempotency answers are kept IDEMPOTENCY_RETENTION_DAYS (SPEC §6), then deleted: a client
+ * Idempotency answers are kept IDEMPOTENCY_RETENTION_DAYS (contract §6), then deleted: a client
  * retries within minutes, and the table would otherwise grow with every keyed command ever
  * written. Runs beside the relay, the write side's background process.
  */

@@ -4,7 +4,7 @@ export interface FieldIssue {
   readonly message: string;
 }
 
-/** Refusals the deciders return. The HTTP edge maps `kind` to a status (SPEC §4). */
+/** Refusals the deciders return. The HTTP edge maps `kind` to a status (contract §4). */
 export type DomainError =
   | { readonly kind: 'invalid_input'; readonly message: string; readonly details: readonly FieldIssue[] }
   | { readonly kind: 'not_found'; readonly message: string }

@@ -1,5 +1,5 @@
 /**
- * Reporting periods (SPEC §1): a year, a quarter or a month of the business time in the
+ * Reporting periods (contract §1): a year, a quarter or a month of the business time in the
  * plan's time zone. The one place where instants become periods and periods become instants.
  */
 export type Period =

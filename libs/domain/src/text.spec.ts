@@ -1,6 +1,6 @@
 import { textProblem, unstorableTextProblem } from './text';
 
-describe('text rules (SPEC §6)', () => {
+describe('text rules (contract §6)', () => {
   it.each([
     ['NUL', 'a\u0000b'],
     ['a lone high surrogate', 'a\ud842b'],

@@ -1,5 +1,5 @@
 /**
- * What a stored text may hold (SPEC §6). PostgreSQL cannot store NUL in `text` and refuses
+ * What a stored text may hold (contract §6). PostgreSQL cannot store NUL in `text` and refuses
  * unpaired surrogates in `jsonb`; control characters have no place in a name. So text is
  * checked here, before any command reaches a shared transaction, where one bad value would
  * fail every append committed with it.

@@ -1,4 +1,4 @@
-/** Fixed vocabularies of SPEC §1. Units, chains and funds are reference data, not listed here. */
+/** Fixed vocabularies of contract §1. Units, chains and funds are reference data, not listed here. */
 
 export const CHANNELS = [
   'fund',

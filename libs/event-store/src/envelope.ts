@@ -4,7 +4,7 @@ export interface Actor {
   readonly id: string;
 }
 
-/** A stored event with its envelope (SPEC §2). */
+/** A stored event with its envelope (contract §2). */
 export interface EventEnvelope<T extends string = string, D = unknown> {
   readonly eventId: string;
   readonly type: T;

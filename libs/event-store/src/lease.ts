@@ -10,7 +10,7 @@ export class LeaseLost extends Error {
 }
 
 /**
- * Leadership that moves on when its holder stops, crashes or freezes (SPEC §6). A session
+ * Leadership that moves on when its holder stops, crashes or freezes (contract §6). A session
  * advisory lock would not: a frozen process keeps its connection, and the lock with it. A
  * lease is a row with a deadline that the holder renews as it makes progress; once it has
  * passed, another process may take it, and the row's `token` grows with every new holder.

@@ -37,7 +37,7 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Creates the topics of SPEC §5 when missing; topics that exist are left as they are. */
+/** Creates the topics of contract §5 when missing; topics that exist are left as they are. */
 export async function ensureTopics(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
   const topics = topicNames(prefix);
   // The size limit is set, not inherited from the broker: the relay's requests are sized against it.

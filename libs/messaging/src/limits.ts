@@ -1,5 +1,5 @@
 /**
- * Sizes that keep every stored event publishable (SPEC §6). The broker refuses a record
+ * Sizes that keep every stored event publishable (contract §6). The broker refuses a record
  * batch larger than the topic's `max.message.bytes`, and a relay that resent such a batch
  * forever would stall every event behind it. So, from the largest to the smallest:
  *

@@ -1,4 +1,4 @@
-/** Topic names of SPEC §5; the prefix (KAFKA_TOPIC_PREFIX) lets deployments share a broker. */
+/** Topic names of contract §5; the prefix (KAFKA_TOPIC_PREFIX) lets deployments share a broker. */
 export interface Topics {
   readonly events: string;
   readonly eventsDlq: string;

@@ -29,7 +29,7 @@ export interface Config {
   readonly relayLeaseMs: number;
   readonly rateLimitPerMinute: number;
   readonly bodyLimitBytes: number;
-  /** A request must send its headers within this time, and all of itself within requestTimeoutMs (SPEC §6: 10 s, 30 s). */
+  /** A request must send its headers within this time, and all of itself within requestTimeoutMs (contract §6: 10 s, 30 s). */
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   /** Lowers the largest event payload the write side accepts (never above what the topics accept); null: that limit. */

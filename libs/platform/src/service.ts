@@ -40,7 +40,7 @@ export function coreProviders(deps: ServiceDeps): Provider[] {
   ];
 }
 
-/** A service asked to stop exits within this time, cleanly or not (SPEC §6: within 10 s of SIGTERM). */
+/** A service asked to stop exits within this time, cleanly or not (contract §6: within 10 s of SIGTERM). */
 const STOP_DEADLINE_MS = 8_000;
 
 /** The database pool's connections on /metrics. */

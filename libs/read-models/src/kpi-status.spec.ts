@@ -1,6 +1,6 @@
 import { kpiStatus } from './kpi-status';
 
-describe('KPI status (SPEC §3)', () => {
+describe('KPI status (contract §3)', () => {
   it.each([
     ['met, whatever else', { met: true, progress: 0.1, elapsed: 0.9, isShare: false }, 'met'],
     ['met after the end', { met: true, progress: 1, elapsed: 1, isShare: false }, 'met'],

@@ -1,6 +1,6 @@
 export type KpiStatus = 'met' | 'on_track' | 'behind';
 
-/** The status words of the console, the CSV and the workbook (SPEC §3). */
+/** The status words in Chinese, as the CSV shows them (contract §3). */
 export const STATUS_LABELS: Readonly<Record<KpiStatus, string>> = { met: '达标', on_track: '序时推进', behind: '滞后' };
 
 export interface StatusInput {
@@ -15,7 +15,7 @@ export interface StatusInput {
 }
 
 /**
- * SPEC §3: `met` when the comparator holds; `on_track` when not met, the period still running
+ * Contract §3: `met` when the comparator holds; `on_track` when not met, the period still running
  * and progress at least the share of the period elapsed; `behind` otherwise. After the
  * period's end, and for a share, only `met` or `behind`. (Null without a target is the
  * caller's: there is nothing to compare.)

@@ -5,7 +5,7 @@ import { kpiStatus, type KpiStatus } from './kpi-status';
 import { LIVE_SCHEMA } from './schema';
 
 
-/** One KPI result (SPEC §3). */
+/** One KPI result (contract §3). */
 export interface KpiResult {
   readonly code: string;
   readonly label: string;
@@ -48,7 +48,7 @@ const UNTARGETED_LABELS: Readonly<Record<string, string>> = { 'unit.signed_total
 /** Share KPIs: their status is only met or behind. */
 const SHARE_KPIS = new Set(['emerging_future_share']);
 
-/** Unit kinds that carry unit KPIs (SPEC §3: zones and districts). */
+/** Unit kinds that carry unit KPIs (contract §3: zones and districts). */
 const UNIT_KPI_KINDS: readonly UnitKind[] = ['zone', 'district'];
 
 /** What a KPI query reads: the live read models now, or as recorded by `asOf`. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CHANNELS, creditCodeCheckCharacter, type ReferenceCatalog } from '@app/domain';
 
 /**
- * A seeded, realistic year of commands (SPEC §2) for demos and benchmarks: leads across
+ * A seeded, realistic year of commands (contract §2) for demos and benchmarks: leads across
  * units, chains and regions, visits, fund investments, signings and starts with plausible
  * delays, drops, corrections (amounts, signing dates, units) and late entries. The same seed
  * gives the same commands, except the generated ids.

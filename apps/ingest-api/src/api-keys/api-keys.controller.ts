@@ -5,7 +5,7 @@ import { textProblem } from '@app/domain';
 import { ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, type ApiKeyInfo, type Role } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 
-/** SPEC §6's text rules (no control characters, something visible) as a class-validator constraint. */
+/** The text rules of contract §6 (no control characters, something visible) as a class-validator constraint. */
 const IsCleanText = () =>
   ValidateBy({
     name: 'isCleanText',
@@ -54,7 +54,7 @@ export class CreateApiKeyDto {
   partnerId?: string;
 }
 
-/** Flattens class-validator's nested errors into SPEC's `details`, one entry per bad field. */
+/** Flattens class-validator's nested errors into the contract's `details`, one entry per bad field. */
 function fieldIssues(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
   return errors.flatMap((e) => {
     const messages = Object.values(e.constraints ?? {});

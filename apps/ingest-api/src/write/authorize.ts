@@ -3,7 +3,7 @@ import type { Actor } from '@app/event-store';
 import { errorAnswer, type Answer, type Principal } from '@app/platform';
 import { isActivityCommand, type WriteCommand } from './write-request';
 
-/** The event's author, from the key that wrote it (SPEC §4). */
+/** The event's author, from the key that wrote it (contract §4). */
 export function actorOf(principal: Principal): Actor {
   return principal.role === 'partner' ? { kind: 'partner', id: principal.partnerId ?? principal.id } : { kind: 'team', id: principal.id };
 }

@@ -286,7 +286,7 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
   }
 }
 
-/** 413 naming the command's largest field: its event could never be published (SPEC §6). */
+/** 413 naming the command's largest field: its event could never be published (contract §6). */
 function tooLargeToPublish(command: WriteRequest['command'], limit: number): Answer {
   const [largest] = Object.entries(command)
     .map(([field, value]) => [field, JSON.stringify(value)?.length ?? 0] as const)

@@ -1,11 +1,25 @@
-import { ACTIVITY_KINDS, CHANNELS, ORIGIN_REGIONS, SECTORS, VISIT_DIRECTIONS } from '@app/domain';
+import { ACTIVITY_KINDS, CHANNELS, MAX_AMOUNT_WAN, MAX_TEXT_LENGTH, ORIGIN_REGIONS, SECTORS, VISIT_DIRECTIONS } from '@app/domain';
+import { MAX_BODY_DEPTH } from '@app/platform';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { WriteCommandType } from './write-request';
 
 /** Request bodies for the OpenAPI document; the deciders remain the authority on every rule. */
-const time = { type: 'string', format: 'date-time', example: '2025-03-31T20:00:00+08:00', description: 'business time, with offset' };
-const wan = (description: string, minimum = 1) => ({ type: 'integer', minimum, description: `${description} (万元)` });
-const text = { type: 'string', minLength: 1 };
+const time = {
+  type: 'string',
+  format: 'date-time',
+  example: '2025-03-31T20:00:00+08:00',
+  description: 'business time, with offset; a real calendar instant from 2000-01-01 to 24 h after the server clock',
+};
+const wan = (description: string, minimum = 1) => ({ type: 'integer', minimum, maximum: MAX_AMOUNT_WAN, description: `${description} (万元)` });
+/** A name: at least one visible character; no control characters. */
+const text = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_TEXT_LENGTH,
+  description: 'no NUL, unpaired surrogates or control characters; at least one character that is neither white space nor a format character',
+};
+/** A note or reason: tab and line breaks allowed too. */
+const multiline = { ...text, description: 'no NUL, unpaired surrogates or control characters other than tab, CR and LF' };
 const investor = {
   type: 'object',
   required: ['name', 'originRegion'],
@@ -25,7 +39,7 @@ const facts = {
     properties: { chain: { type: 'string', description: 'code from industry-chains.json' }, sector: { type: 'string', enum: SECTORS } },
   },
   industrial: { type: 'boolean', description: '工业项目' },
-  channels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: CHANNELS } },
+  channels: { type: 'array', minItems: 1, maxItems: CHANNELS.length, uniqueItems: true, items: { type: 'string', enum: CHANNELS } },
   unit: { type: 'string', description: 'code from units.json' },
   plannedInvestmentWan: wan('planned investment', 0),
 };
@@ -35,7 +49,7 @@ const SCHEMAS: Record<WriteCommandType, { required: string[]; properties: Record
     required: ['name', 'investor', 'industry', 'industrial', 'channels', 'unit', 'plannedInvestmentWan', 'occurredAt'],
     properties: { projectId: { type: 'string', format: 'uuid' }, ...facts, occurredAt: time },
   },
-  RecordVisit: { required: ['direction', 'occurredAt'], properties: { direction: { type: 'string', enum: VISIT_DIRECTIONS }, note: text, occurredAt: time } },
+  RecordVisit: { required: ['direction', 'occurredAt'], properties: { direction: { type: 'string', enum: VISIT_DIRECTIONS }, note: multiline, occurredAt: time } },
   RecordFundInvestment: {
     required: ['fund', 'amountWan', 'occurredAt'],
     properties: { fund: { type: 'string', description: 'code from funds.json' }, amountWan: wan('amount'), occurredAt: time },
@@ -56,11 +70,11 @@ const SCHEMAS: Record<WriteCommandType, { required: string[]; properties: Record
           startedAt: time,
         },
       },
-      reason: text,
+      reason: multiline,
       occurredAt: { ...time, description: 'when the correction was made' },
     },
   },
-  DropProject: { required: ['reason', 'occurredAt'], properties: { reason: text, occurredAt: time } },
+  DropProject: { required: ['reason', 'occurredAt'], properties: { reason: multiline, occurredAt: time } },
   RecordActivity: {
     required: ['kind', 'title', 'region', 'unit', 'occurredAt'],
     properties: {
@@ -75,5 +89,10 @@ const SCHEMAS: Record<WriteCommandType, { required: string[]; properties: Record
 };
 
 export function commandSchema(type: WriteCommandType): SchemaObject {
-  return { type: 'object', additionalProperties: false, ...SCHEMAS[type] } as SchemaObject;
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description: `JSON (application/json) nested at most ${MAX_BODY_DEPTH} levels deep`,
+    ...SCHEMAS[type],
+  } as SchemaObject;
 }

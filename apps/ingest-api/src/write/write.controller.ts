@@ -9,7 +9,7 @@ import { isAnswer, parseWriteRequest, type WriteCommandType } from './write-requ
 
 const WRITE_HEADERS = { idempotencyKey: 'idempotency-key', ifMatch: 'if-match' } as const;
 
-/** The single-command endpoints of SPEC §4: each is a batch of one. */
+/** The single-command endpoints of contract §4: each is a batch of one. */
 @ApiTags('write')
 @ApiBearerAuth()
 @Roles('admin', 'writer', 'partner')

@@ -1,6 +1,6 @@
 import type { DomainError, FieldIssue } from '@app/domain';
 
-/** The error body of SPEC §4: `{error: {code, message, details}}`. */
+/** The error body of contract §4: `{error: {code, message, details}}`. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details: readonly FieldIssue[] };
 }
@@ -43,7 +43,7 @@ export class ApiError extends Error {
   }
 
   /**
-   * 503: a dependency failed (SPEC §6) and nothing was written; the same request (with the
+   * 503: a dependency failed (contract §6) and nothing was written; the same request (with the
    * same idempotency key) may be sent again after `Retry-After`. `extra` joins the body.
    */
   static unavailable(message: string, retryAfterSeconds = 1, extra: Record<string, unknown> = {}): ApiError {

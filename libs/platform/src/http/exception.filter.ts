@@ -24,7 +24,7 @@ const FIELD_AT_FAULT: Record<number, string> = { 400: 'body', 413: 'body', 414: 
 
 type FrameworkError = { statusCode?: number; code?: string; message?: string } | null;
 
-/** Turns any error into the SPEC §4 error body; an unexpected one is logged and answered 500. */
+/** Turns any error into the error body of contract §4; an unexpected one is logged and answered 500. */
 export function toAnswer(error: unknown, logger: Logger): { answer: Answer; headers: Readonly<Record<string, string>> } {
   if (error instanceof ApiError) return { answer: error.answer, headers: error.headers };
   // Refused before a route ran (by Fastify or Nest): the path, the body or its media type. Say which, as every 4xx does.

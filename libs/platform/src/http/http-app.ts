@@ -36,7 +36,7 @@ collectDefaultMetrics();
 /**
  * A Nest application on Fastify with what every HTTP service here shares: body limit, JSON
  * bodies only (checked for depth and unstorable text before any handler sees them), time
- * limits for headers and bodies, the SPEC error body for every error (also those Fastify
+ * limits for headers and bodies, the contract's error body for every error (also those Fastify
  * raises before a route runs), safe response headers, one JSON log line per request,
  * /health, /metrics, and the OpenAPI document at /docs.
  */

@@ -1,6 +1,6 @@
 import { unstorableTextProblem, type FieldIssue } from '@app/domain';
 
-/** Deepest nesting of objects and arrays a request body may have (SPEC §6). */
+/** Deepest nesting of objects and arrays a request body may have (contract §6). */
 export const MAX_BODY_DEPTH = 32;
 
 /**
