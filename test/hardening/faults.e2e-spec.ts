@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
 import { PostgresEventStore, type NewEvent } from '@app/event-store';
 import { topicNames } from '@app/messaging';
 import { freshDatabase, type TestDatabase } from '../support/database';
-import { TopicReader, decode, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
+import { TopicReader, eventsByStream, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
 import { eventually, runApp, type Running } from '../support/processes';
 
 const actor = { kind: 'system' as const, id: 'test' };
 const visit = (n: number): NewEvent => ({ type: 'VisitRecorded', occurredAt: '2025-01-01T00:00:00Z', data: { n }, actor, schemaVersion: 1 });
-
-/** Each event once (by id), per stream in arrival order; and how many arrived twice. */
-function byStream(messages: readonly KafkaMessage[]): { streams: Map<string, number[]>; duplicates: number } {
-  const seen = new Set<string>();
-  const streams = new Map<string, number[]>();
-  let duplicates = 0;
-  for (const message of messages) {
-    const { eventId, streamId, version } = decode(message) as { eventId: string; streamId: string; version: number };
-    if (seen.has(eventId)) {
-      duplicates++;
-      continue;
-    }
-    seen.add(eventId);
-    streams.set(streamId, [...(streams.get(streamId) ?? []), version]);
-  }
-  return { streams, duplicates };
-}
 
 /** The apps as processes: frozen with SIGSTOP, killed with SIGKILL, restarted. */
 describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processes)', () => {
@@ -82,7 +64,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
       expect(takeoverMs).toBeLessThan(10_000);
 
       const total = streams.length * 2 * 30;
-      await eventually(async () => (byStream(reader.messages).streams.size === streams.length && [...byStream(reader.messages).streams.values()].every((v) => v.length === 60) ? true : undefined), 30_000, 'every event published');
+      await eventually(async () => (eventsByStream(reader.messages).streams.size === streams.length && [...eventsByStream(reader.messages).streams.values()].every((v) => v.length === 60) ? true : undefined), 30_000, 'every event published');
       // The frozen relay wakes up: it finds its lease gone and publishes nothing more of its own.
       first.signal('SIGCONT');
       await first.waitForOutput(/another relay took over the lease; standing by/, 15_000);
@@ -90,7 +72,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
       await reader.waitFor(total + 12);
       await new Promise((resolve) => setTimeout(resolve, 1000));
 
-      const { streams: arrived, duplicates } = byStream(reader.messages);
+      const { streams: arrived, duplicates } = eventsByStream(reader.messages);
       for (const s of streams) expect(arrived.get(s.id)).toEqual(Array.from({ length: 62 }, (_, i) => i + 1));
       // At least once: a request in flight when the relay froze may be sent again, nothing more.
       expect(duplicates).toBeLessThanOrEqual(reader.messages.length - (total + 12));
@@ -121,10 +103,10 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await eventually(async () => {
-        const arrived = byStream(reader.messages).streams;
+        const arrived = eventsByStream(reader.messages).streams;
         return streams.every((s) => arrived.get(s.id)?.length === 30) ? true : undefined;
       }, 30_000, 'every event published');
-      for (const s of streams) expect(byStream(reader.messages).streams.get(s.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      for (const s of streams) expect(eventsByStream(reader.messages).streams.get(s.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       expect(kills).toBeGreaterThanOrEqual(5);
       expect(relay.exited).toBeNull();
     } finally {

@@ -9,7 +9,7 @@ import { createLogger } from '@app/platform';
 import { Relay } from '../../apps/relay/src/relay';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { leadBody } from '../support/fixtures';
-import { TopicReader, decode, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
+import { TopicReader, decode, eventsByStream, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
 import { call, startIngestApi } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,18 +20,7 @@ const actor = { kind: 'system' as const, id: 'test' };
 const event = (n: number): NewEvent => ({ type: 'VisitRecorded', occurredAt: '2025-01-01T00:00:00Z', data: { n }, actor, schemaVersion: 1 });
 
 /** Every stream's versions in the order its messages arrived, counting each event once. */
-function versionsByStream(messages: readonly KafkaMessage[]): Map<string, number[]> {
-  const seen = new Set<string>();
-  const streams = new Map<string, number[]>();
-  for (const message of messages) {
-    const envelope = decode(message) as { eventId: string; streamId: string; version: number };
-    expect(message.key!.toString()).toBe(envelope.streamId);
-    if (seen.has(envelope.eventId)) continue;
-    seen.add(envelope.eventId);
-    streams.set(envelope.streamId, [...(streams.get(envelope.streamId) ?? []), envelope.version]);
-  }
-  return streams;
-}
+const versionsByStream = (messages: readonly KafkaMessage[]) => eventsByStream(messages).streams;
 
 describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
   let db: TestDatabase;

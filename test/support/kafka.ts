@@ -56,3 +56,24 @@ export class TopicReader {
 }
 
 export const decode = (message: KafkaMessage): Record<string, unknown> => JSON.parse(message.value!.toString('utf8'));
+
+/**
+ * Each event once (by id), per stream in the order its messages arrived, and how many
+ * arrived again (delivery is at least once). Every message must be keyed by its stream.
+ */
+export function eventsByStream(messages: readonly KafkaMessage[]): { streams: Map<string, number[]>; duplicates: number } {
+  const seen = new Set<string>();
+  const streams = new Map<string, number[]>();
+  let duplicates = 0;
+  for (const message of messages) {
+    const { eventId, streamId, version } = decode(message) as { eventId: string; streamId: string; version: number };
+    if (message.key?.toString() !== streamId) throw new Error(`message of ${streamId} keyed ${message.key?.toString()}`);
+    if (seen.has(eventId)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(eventId);
+    streams.set(streamId, [...(streams.get(streamId) ?? []), version]);
+  }
+  return { streams, duplicates };
+}

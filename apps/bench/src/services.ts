@@ -18,7 +18,8 @@ const freePort: () => Promise<number> = require(join(ROOT, 'deploy', 'kafka-loca
 export async function startServices(env: NodeJS.ProcessEnv, apps: readonly string[]): Promise<Services> {
   const ingestPort = await freePort();
   const queryPort = await freePort();
-  const childEnv = { ...env, INGEST_PORT: String(ingestPort), QUERY_PORT: String(queryPort) };
+  // The background services' status ports: any free one, so that a running `npm start` is no obstacle.
+  const childEnv = { ...env, INGEST_PORT: String(ingestPort), QUERY_PORT: String(queryPort), RELAY_PORT: '0', PROJECTOR_PORT: '0' };
   const children: ChildProcess[] = apps.map((app) =>
     spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'register-paths.js'), join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       env: childEnv,

@@ -8,14 +8,14 @@
 // Unicode category Cc: C0 controls, DEL and the C1 controls.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** A character a reader can see: neither white space nor a format character (Cf, e.g. U+200B). */
 const VISIBLE = /[^\s\p{Cf}]/u;
 
 /** Can never be stored anywhere (any string of a request, keys included): NUL or an unpaired surrogate. */
 export function unstorableTextProblem(value: string): string | null {
   if (value.includes('\u0000')) return 'must not contain the NUL character';
-  if (LONE_SURROGATE.test(value)) return 'must not contain an unpaired UTF-16 surrogate';
+  // String.prototype.isWellFormed (ES2024, in Node 20): false exactly when a surrogate is unpaired.
+  if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'must not contain an unpaired UTF-16 surrogate';
   return null;
 }
 

@@ -22,8 +22,6 @@ export interface HttpAppOptions {
   readonly docs?: boolean;
 }
 
-
-
 const httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] });
 const httpDuration = new Histogram({
   name: 'http_request_duration_seconds',
