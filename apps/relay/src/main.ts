@@ -27,7 +27,11 @@ runService(
       logger,
       title: 'relay',
       port: config.relayPort,
-      health: async () => ({ ...relay.status(), head: await store.headPosition() }),
+      health: async () => {
+        const head = await store.headPosition();
+        const status = relay.status();
+        return { ...status, head, lagEvents: status.leader ? Math.max(0, head - status.position) : null };
+      },
     });
     // The write side's tables (the events, idempotency answers, checkpoints): see TableMaintenance.
     const maintenance = new TableMaintenance(pool, ['public'], logger, config.tableMaintenanceIntervalMs);

@@ -17,7 +17,11 @@ export function createKafka(brokers: readonly string[], clientId: string, logger
         // Our producers fail fast on purpose: the relay retries a whole batch with a fresh producer.
         if (message.startsWith('Limiting retries for the idempotent producer')) return;
         const entry = { kafka: rest };
-        if (level <= logLevel.ERROR) logger.error(entry, message);
+        // kafkajs logs every error answer of the broker at ERROR ("Response CreateTopics…": a topic
+        // another app created a moment before; "coordinator is loading" while the broker starts),
+        // though its caller retries or handles it, and says so itself if it cannot.
+        if (message.startsWith('Response ')) logger.debug(entry, message);
+        else if (level <= logLevel.ERROR) logger.error(entry, message);
         else logger.warn(entry, message);
       },
   });
