@@ -38,7 +38,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
     const first = start('relay', env);
     await eventually(heldBy(first), 30_000, 'the first relay takes the lease');
     const second = start('relay', env);
-    await second.waitForOutput(/"msg":"relay status"/);
+    await second.waitForOutput(/"msg":"relay listening"/);
 
     const store = new PostgresEventStore(db.pool);
     const streams = Array.from({ length: 6 }, () => ({ id: `project-${randomUUID()}`, version: 0 }));

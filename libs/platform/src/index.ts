@@ -13,6 +13,5 @@ export * from './http/auth.guard';
 export * from './http/exception.filter';
 export * from './http/http-app';
 export * from './http/json-body';
-export * from './http/status-app';
 export * from './tokens';
 export * from './service';

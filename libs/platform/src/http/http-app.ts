@@ -111,3 +111,11 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
+
+/** Listens and logs where, with the port actually taken (PORT=0 asks for any free one). */
+export async function listen(app: NestFastifyApplication, name: string, port: number, config: Config, logger: Logger): Promise<string> {
+  await app.listen({ port, host: config.host });
+  const url = `http://${config.host}:${(app.getHttpServer().address() as { port: number }).port}`;
+  logger.info({ url, health: '/health', metrics: '/metrics' }, `${name} listening`);
+  return url;
+}
