@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { asyncApiDocument } from '@app/messaging';
 import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { BatchController } from './write/batch.controller';
@@ -26,6 +27,7 @@ export function createIngestApi(deps: ServiceDeps): Promise<NestFastifyApplicati
     logger: deps.logger,
     title: 'Investment pipeline — ingest (write side)',
     description: 'Commands that record each investment project\'s life as events (contract §2, §4).',
+    documents: { 'asyncapi.json': asyncApiDocument(deps.config.kafkaTopicPrefix, deps.config.kafkaBrokers) },
     health: async () => {
       await deps.pool.query('SELECT 1');
       return { database: 'ok' };

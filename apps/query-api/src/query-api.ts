@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Gauge } from 'prom-client';
+import { asyncApiDocument } from '@app/messaging';
 import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
@@ -47,6 +48,7 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
     logger: deps.logger,
     title: 'Investment pipeline — query (read side)',
     description: 'KPIs against the plan, funnel, breakdowns and projects, from the projections (contract §3, §4).',
+    documents: { 'asyncapi.json': asyncApiDocument(deps.config.kafkaTopicPrefix, deps.config.kafkaBrokers) },
     health: async () => {
       const status = await freshness.watermark.status();
       return { database: 'ok', position: status.position, lagEvents: status.lagEvents };

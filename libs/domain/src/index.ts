@@ -4,6 +4,7 @@ export * from './errors';
 export * from './credit-code';
 export * from './business-time';
 export * from './field-checks';
+export * from './json-schemas';
 export * from './text';
 export * from './project/project.events';
 export * from './project/project.commands';

@@ -2,3 +2,4 @@ export * from './topics';
 export * from './kafka';
 export * from './partitioner';
 export * from './limits';
+export * from './asyncapi';

@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   readonly health: () => Promise<Record<string, unknown>>;
   /** Serve the OpenAPI document at /docs (not for the background services' status port). */
   readonly docs?: boolean;
+  /** More documents served as JSON under /docs (e.g. `asyncapi.json`). */
+  readonly documents?: Readonly<Record<string, unknown>>;
 }
 
 const httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] });
@@ -99,6 +101,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
 
   app.useGlobalFilters(new HttpErrorFilter(logger));
   if (options.docs === false) return app;
+  for (const [name, document] of Object.entries(options.documents ?? {})) fastify.get(`/docs/${name}`, async () => document);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
