@@ -13,6 +13,8 @@ async function main() {
   ensureDependencies();
   console.log('type-checking and building…');
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+  console.log('checking the layers…');
+  run(process.execPath, [path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'apps', 'libs', '--config', '.dependency-cruiser.js']);
   // The fault tests run the compiled apps as processes, to stop, freeze and kill them.
   build();
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, type Pool } from 'pg';
+import { MIGRATIONS } from '@app/migrations';
 import { createPool, ensureDatabase, migrate } from '@app/platform';
 
 export interface TestDatabase {
@@ -21,7 +22,7 @@ export async function freshDatabase(poolSize = 10): Promise<TestDatabase> {
   const url = server.toString();
   await ensureDatabase(url);
   const pool = createPool(url, poolSize);
-  await migrate(pool);
+  await migrate(pool, MIGRATIONS);
   return {
     url,
     pool,

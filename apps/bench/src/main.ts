@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { Client } from 'pg';
+import { MIGRATIONS } from '@app/migrations';
 import { createPool, ensureDatabase, migrate } from '@app/platform';
 import { PostgresEventStore } from '@app/event-store';
 import { rebuildReadModels } from '@app/read-models';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     databases.push(url.pathname.slice(1));
     await ensureDatabase(url.toString());
     const pool = createPool(url.toString(), 20);
-    await migrate(pool);
+    await migrate(pool, MIGRATIONS);
     return { url: url.toString(), pool };
   };
   const key = randomBytes(18).toString('base64url');

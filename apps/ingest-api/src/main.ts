@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '@app/migrations';
 import { listen, runService } from '@app/platform';
 import { createIngestApi } from './ingest-api';
 
@@ -5,4 +6,4 @@ runService('ingest-api', async (deps) => {
   const app = await createIngestApi(deps);
   await listen(app, 'ingest-api', deps.config.ingestPort, deps.config, deps.logger);
   return app;
-});
+}, { migrations: MIGRATIONS });

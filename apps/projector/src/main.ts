@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '@app/migrations';
 import { listen, runService } from '@app/platform';
 import { createProjectorApp } from './projector.module';
 
@@ -8,5 +9,5 @@ runService(
     await listen(app, 'projector', deps.config.projectorPort, deps.config, deps.logger);
     return app;
   },
-  { servesHttp: false },
+  { migrations: MIGRATIONS, servesHttp: false },
 );

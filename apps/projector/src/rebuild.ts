@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '@app/migrations';
 import { createLogger, createPool, ensureDatabase, loadConfig, migrate } from '@app/platform';
 import { PROJECTIONS, rebuildReadModels } from '@app/read-models';
 import { loadReferenceData } from '@app/reference-data';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger('rebuild', config.logLevel);
   await ensureDatabase(config.databaseUrl);
   const pool = createPool(config.databaseUrl, 2);
-  await migrate(pool, logger);
+  await migrate(pool, MIGRATIONS, logger);
   const started = Date.now();
   let reported = 0;
   const result = await rebuildReadModels(pool, loadReferenceData(), {

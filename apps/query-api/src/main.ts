@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '@app/migrations';
 import { listen, runService } from '@app/platform';
 import { createQueryApi } from './query-api';
 
@@ -5,4 +6,4 @@ runService('query-api', async (deps) => {
   const app = await createQueryApi(deps);
   await listen(app, 'query-api', deps.config.queryPort, deps.config, deps.logger);
   return app;
-});
+}, { migrations: MIGRATIONS });

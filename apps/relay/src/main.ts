@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '@app/migrations';
 import { listen, runService } from '@app/platform';
 import { createRelayApp } from './relay.module';
 
@@ -8,5 +9,5 @@ runService(
     await listen(app, 'relay', deps.config.relayPort, deps.config, deps.logger);
     return app;
   },
-  { servesHttp: false },
+  { migrations: MIGRATIONS, servesHttp: false },
 );

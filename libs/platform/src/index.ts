@@ -4,7 +4,6 @@ export * from './logger';
 export * from './database/database';
 export * from './database/transient';
 export * from './database/listener';
-export * from './database/migrations';
 export * from './database/maintenance';
 export * from './auth/api-keys';
 export * from './auth/rate-limiter';

@@ -8,7 +8,7 @@ import { adminKeyFromFile } from './admin-key';
 import { ApiKeys } from './auth/api-keys';
 import { RateLimiter } from './auth/rate-limiter';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createPool, ensureDatabase, migrate } from './database/database';
+import { createPool, ensureDatabase, migrate, type Migration } from './database/database';
 import { ApiKeyGuard } from './http/auth.guard';
 import { createLogger, type Logger } from './logger';
 import { CONFIG, PG_POOL, REFERENCE_DATA } from './tokens';
@@ -65,7 +65,7 @@ function measurePool(pool: Pool): void {
 export function runService(
   name: string,
   start: (deps: ServiceDeps) => Promise<{ close(): Promise<void> }>,
-  options: { servesHttp: boolean } = { servesHttp: true },
+  options: { readonly migrations: readonly Migration[]; readonly servesHttp?: boolean },
 ): void {
   let logger: Logger = createLogger(name);
   const boot = async () => {
@@ -75,9 +75,9 @@ export function runService(
     await ensureDatabase(config.databaseUrl);
     // Named after the service, so that pg_stat_activity says who holds each connection.
     const pool = createPool(config.databaseUrl, config.databasePoolSize, { application_name: name });
-    await migrate(pool, logger);
+    await migrate(pool, options.migrations, logger);
     let adminKey = config.adminApiKey ?? '';
-    if (config.adminApiKey === null && options.servesHttp) {
+    if (config.adminApiKey === null && options.servesHttp !== false) {
       const file = resolve(config.adminApiKeyFile);
       adminKey = adminKeyFromFile(file);
       logger.warn({ file }, 'ADMIN_API_KEY is not set: the admin key is in this file');

@@ -1,6 +1,5 @@
 import { Client, Pool, type PoolConfig } from 'pg';
 import type { Logger } from '../logger';
-import { MIGRATIONS } from './migrations';
 import { retryTransient } from './transient';
 
 /**
@@ -62,8 +61,15 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 /** A fixed advisory-lock key: only one process migrates at a time. */
 const MIGRATION_LOCK = 7_301_001;
 
-/** Applies the migrations not yet applied, in order, each in its own transaction. */
-export async function migrate(pool: Pool, logger?: Logger): Promise<number[]> {
+/** One step of the schema: applied once, in version order, never edited once applied. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Applies the migrations not yet applied, in version order, each in its own transaction. */
+export async function migrate(pool: Pool, migrations: readonly Migration[], logger?: Logger): Promise<number[]> {
   const client = await pool.connect();
   const applied: number[] = [];
   try {
@@ -72,7 +78,7 @@ export async function migrate(pool: Pool, logger?: Logger): Promise<number[]> {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => r.version as number));
-    for (const migration of MIGRATIONS) {
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
       await client.query('BEGIN');
       try {

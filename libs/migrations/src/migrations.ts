@@ -1,15 +1,12 @@
+import type { Migration } from '@app/platform';
 import { BI_ROLE_SQL, biViewsSql, readModelSchemaSql } from '@app/read-models';
 
 /**
- * The schema, as versioned migrations applied in order by `migrate()` at start.
- * Never edit an applied migration: add the next one.
+ * The whole database schema — the event store, keys, idempotency, leases, the read models
+ * and the BI views — as versioned migrations, applied in order by `migrate()` when any app
+ * starts. Its own lib, as the one place that knows every part of the schema (platform,
+ * which runs them, knows none). Never edit an applied migration: add the next one.
  */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
