@@ -16,7 +16,13 @@ async function main() {
   const status = await withPrivateKafka(runId, async (brokers) => {
     const bench = spawnSync(
       process.execPath,
-      ['--max-old-space-size=8192', '-r', path.join(__dirname, 'register-paths.js'), path.join(ROOT, 'dist', 'apps', 'bench', 'src', 'main.js'), ...process.argv.slice(2)],
+      [
+        '--max-old-space-size=8192',
+        '-r',
+        path.join(__dirname, 'register-paths.js'),
+        path.join(ROOT, 'dist', 'apps', 'bench', 'src', 'main.js'),
+        ...process.argv.slice(2),
+      ],
       { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: brokers }, stdio: 'inherit' },
     );
     return bench.status ?? 1;

@@ -114,7 +114,10 @@ async function main() {
   setInterval(() => process.ppid !== parent && stop(), 1000).unref();
 
   const host = env.HOST || '127.0.0.1';
-  await waitUntilHealthy(host, APPS.map((app) => app.port(env)));
+  await waitUntilHealthy(
+    host,
+    APPS.map((app) => app.port(env)),
+  );
   if (stopping) return;
   const at = (port) => `http://${host}:${port}`;
   console.log(

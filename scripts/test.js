@@ -14,7 +14,13 @@ async function main() {
   console.log('type-checking and building…');
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
   console.log('checking the layers…');
-  run(process.execPath, [path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'apps', 'libs', '--config', '.dependency-cruiser.js']);
+  run(process.execPath, [
+    path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
+    'apps',
+    'libs',
+    '--config',
+    '.dependency-cruiser.js',
+  ]);
   // The fault tests run the compiled apps as processes, to stop, freeze and kill them.
   build();
 

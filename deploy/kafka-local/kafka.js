@@ -25,7 +25,16 @@ function ensureJars(version = process.env.KAFKA_VERSION || '3.9.2') {
   console.log(`kafka: resolving Apache Kafka ${version} from Maven Central into ${LIB} (first run only)`);
   const result = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', path.join(HERE, 'pom.xml'), `-Dkafka.version=${version}`, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${LIB}`],
+    [
+      '-q',
+      '-B',
+      '-f',
+      path.join(HERE, 'pom.xml'),
+      `-Dkafka.version=${version}`,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${LIB}`,
+    ],
     { stdio: 'inherit' },
   );
   if (result.status !== 0) throw new Error(`mvn could not resolve Kafka ${version} (exit ${result.status})`);
@@ -102,9 +111,13 @@ async function startKafka(options = {}) {
 
   if (!fs.existsSync(path.join(dir, 'logs', 'meta.properties'))) {
     const clusterId = require('node:crypto').randomBytes(16).toString('base64url');
-    const format = spawnSync('java', [logOption, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config], {
-      encoding: 'utf8',
-    });
+    const format = spawnSync(
+      'java',
+      [logOption, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', config],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);
   }
 

@@ -3,7 +3,16 @@ import { Parser } from '@asyncapi/parser';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EVENT_TYPES, decide, decideActivity, evolve, type DecideContext, type DomainEvent, type ProjectCommand, type ProjectState } from '@app/domain';
+import {
+  EVENT_TYPES,
+  decide,
+  decideActivity,
+  evolve,
+  type DecideContext,
+  type DomainEvent,
+  type ProjectCommand,
+  type ProjectState,
+} from '@app/domain';
 import { KPI_RESULT_SCHEMA, asyncApiDocument, envelopeSchema } from '@app/messaging';
 import { KpiQueries } from '@app/read-models';
 import { freshDatabase, type TestDatabase } from '../support/database';
@@ -17,10 +26,16 @@ const at = (day: number) => new Date(Date.UTC(2025, 0, day, 2)).toISOString().re
 /** Commands that make every event type, with every optional field and every kind of change. */
 function lifeOf(projectId: string): ProjectCommand[] {
   const lead = {
-    type: 'RegisterLead' as const, projectId, occurredAt: at(1), name: ' 新能源项目 ',
+    type: 'RegisterLead' as const,
+    projectId,
+    occurredAt: at(1),
+    name: ' 新能源项目 ',
     investor: { name: '投资方', creditCode: VALID_CREDIT_CODES[0].toLowerCase(), originRegion: 'gba' as const, top500: true },
-    industry: { chain: 'nev', sector: 'emerging' as const }, industrial: true, channels: ['fund' as const, 'industry_chain' as const],
-    unit: 'zz-airport', plannedInvestmentWan: 0,
+    industry: { chain: 'nev', sector: 'emerging' as const },
+    industrial: true,
+    channels: ['fund' as const, 'industry_chain' as const],
+    unit: 'zz-airport',
+    plannedInvestmentWan: 0,
   };
   return [
     lead,
@@ -30,11 +45,22 @@ function lifeOf(projectId: string): ProjectCommand[] {
     { type: 'SignProject', projectId, occurredAt: at(5), signedAmountWan: 5000 },
     { type: 'StartProject', projectId, occurredAt: at(6), startedInvestmentWan: 3000 },
     {
-      type: 'CorrectProject', projectId, occurredAt: at(7), reason: '更正',
+      type: 'CorrectProject',
+      projectId,
+      occurredAt: at(7),
+      reason: '更正',
       changes: {
-        name: '新名称', investor: { name: '新投资方', originRegion: 'yrd' }, industry: { chain: 'nev', sector: 'future' }, industrial: false,
-        channels: ['intermediary'], unit: 'zz-hitech', plannedInvestmentWan: 10, signedAmountWan: 6000, startedInvestmentWan: 3500,
-        signedAt: at(5), startedAt: at(6),
+        name: '新名称',
+        investor: { name: '新投资方', originRegion: 'yrd' },
+        industry: { chain: 'nev', sector: 'future' },
+        industrial: false,
+        channels: ['intermediary'],
+        unit: 'zz-hitech',
+        plannedInvestmentWan: 10,
+        signedAmountWan: 6000,
+        startedInvestmentWan: 3500,
+        signedAt: at(5),
+        startedAt: at(6),
       },
     },
   ] as ProjectCommand[];
@@ -54,11 +80,23 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
   const lead = lifeOf(dropped)[0];
   const registered = decide(lead, null, ctx);
   if (!registered.ok) throw new Error('lead refused');
-  const drop = decide({ type: 'DropProject', projectId: dropped, occurredAt: at(2), reason: '放弃' }, evolve(null, registered.events[0] as never), ctx);
+  const drop = decide(
+    { type: 'DropProject', projectId: dropped, occurredAt: at(2), reason: '放弃' },
+    evolve(null, registered.events[0] as never),
+    ctx,
+  );
   if (!drop.ok) throw new Error('drop refused');
   emitted.push(...drop.events);
   const activity = decideActivity(
-    { type: 'RecordActivity', activityId: randomUUID(), occurredAt: at(3), kind: 'conference', title: '洽谈会', region: 'jjj', unit: 'zz-airport' },
+    {
+      type: 'RecordActivity',
+      activityId: randomUUID(),
+      occurredAt: at(3),
+      kind: 'conference',
+      title: '洽谈会',
+      region: 'jjj',
+      unit: 'zz-airport',
+    },
     null,
     ctx,
   );
@@ -69,9 +107,16 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
     return {
       type: event.type,
       envelope: {
-        eventId: randomUUID(), type: event.type, streamId: data.activityId ? `activity-${data.activityId}` : `project-${data.projectId}`,
-        version: i + 1, position: 100 + i, occurredAt: event.occurredAt, recordedAt: new Date().toISOString(), schemaVersion: 1,
-        actor: { kind: 'team', id: 'admin' }, data: event.data,
+        eventId: randomUUID(),
+        type: event.type,
+        streamId: data.activityId ? `activity-${data.activityId}` : `project-${data.projectId}`,
+        version: i + 1,
+        position: 100 + i,
+        occurredAt: event.occurredAt,
+        recordedAt: new Date().toISOString(),
+        schemaVersion: 1,
+        actor: { kind: 'team', id: 'admin' },
+        data: event.data,
       },
     };
   });
@@ -81,8 +126,19 @@ describe('the AsyncAPI document of the topics', () => {
   it('is a valid AsyncAPI 3 document', async () => {
     const { document, diagnostics } = await new Parser().parse(JSON.stringify(asyncApiDocument('x.', ['127.0.0.1:9092'])));
     expect(diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
-    expect(document?.channels().all().map((c) => c.address())).toEqual(['x.investment.events.v1', 'x.investment.events.v1.dlq', 'x.investment.kpi-snapshots.v1']);
-    expect(document?.messages().all().map((m) => m.name()).sort()).toEqual([...EVENT_TYPES, 'deadLetter', 'kpiResult'].sort());
+    expect(
+      document
+        ?.channels()
+        .all()
+        .map((c) => c.address()),
+    ).toEqual(['x.investment.events.v1', 'x.investment.events.v1.dlq', 'x.investment.kpi-snapshots.v1']);
+    expect(
+      document
+        ?.messages()
+        .all()
+        .map((m) => m.name())
+        .sort(),
+    ).toEqual([...EVENT_TYPES, 'deadLetter', 'kpiResult'].sort());
   });
 
   it('every event type the deciders emit matches its schema, and a drifted payload does not', () => {
@@ -119,8 +175,17 @@ describe('the AsyncAPI document of the topics', () => {
       const projectId = randomUUID();
       for (const command of lifeOf(projectId)) {
         const { type, projectId: _id, ...body } = command as unknown as Record<string, unknown>;
-        const path = { RegisterLead: '/v1/projects', RecordVisit: 'visits', RecordFundInvestment: 'fund-investments', SignProject: 'signing', StartProject: 'start', CorrectProject: 'corrections' }[type as string]!;
-        const answer = await call(url, 'POST', path.startsWith('/') ? path : `/v1/projects/${projectId}/${path}`, { body: type === 'RegisterLead' ? { projectId, ...body } : body });
+        const path = {
+          RegisterLead: '/v1/projects',
+          RecordVisit: 'visits',
+          RecordFundInvestment: 'fund-investments',
+          SignProject: 'signing',
+          StartProject: 'start',
+          CorrectProject: 'corrections',
+        }[type as string]!;
+        const answer = await call(url, 'POST', path.startsWith('/') ? path : `/v1/projects/${projectId}/${path}`, {
+          body: type === 'RegisterLead' ? { projectId, ...body } : body,
+        });
         expect(answer.status).toBe(201);
       }
       const { rows } = await db.pool.query(

@@ -3,7 +3,13 @@ import { PostgresEventStore, StreamVersionConflict, type NewEvent } from '@app/e
 import { freshDatabase, type TestDatabase } from '../support/database';
 
 const actor = { kind: 'system' as const, id: 'test' };
-const event = (n: number): NewEvent => ({ type: 'VisitRecorded', occurredAt: '2025-01-01T00:00:00Z', data: { n }, actor, schemaVersion: 1 });
+const event = (n: number): NewEvent => ({
+  type: 'VisitRecorded',
+  occurredAt: '2025-01-01T00:00:00Z',
+  data: { n },
+  actor,
+  schemaVersion: 1,
+});
 
 describe('PostgreSQL event store (real database)', () => {
   let db: TestDatabase;
@@ -31,7 +37,11 @@ describe('PostgreSQL event store (real database)', () => {
     const streamId = `project-${randomUUID()}`;
     const payload = { projectId: randomUUID(), name: '郑州 "quoted" \\ name', amountWan: 123456789, nested: { list: [1, null, true] } };
     const [stored] = await store.append([
-      { streamId, expectedVersion: 0, events: [{ type: 'LeadRegistered', occurredAt: '2025-03-31T23:59:59.987654+08:00', data: payload, actor, schemaVersion: 1 }] },
+      {
+        streamId,
+        expectedVersion: 0,
+        events: [{ type: 'LeadRegistered', occurredAt: '2025-03-31T23:59:59.987654+08:00', data: payload, actor, schemaVersion: 1 }],
+      },
     ]);
     // Microseconds in the stored instant: the text must truncate them to milliseconds as Date does.
     await db.pool.query(`UPDATE events SET recorded_at = '2025-04-01T08:00:00.123999Z' WHERE event_id = $1`, [stored.eventId]);
@@ -100,7 +110,9 @@ describe('PostgreSQL event store (real database)', () => {
     );
     done = true;
     await reader;
-    const stored = (await db.pool.query('SELECT position FROM events WHERE position > $1 ORDER BY position', [start])).rows.map((r) => Number(r.position));
+    const stored = (await db.pool.query('SELECT position FROM events WHERE position > $1 ORDER BY position', [start])).rows.map((r) =>
+      Number(r.position),
+    );
     expect(stored).toHaveLength(writers * perWriter);
     expect(seen).toEqual(stored);
   });

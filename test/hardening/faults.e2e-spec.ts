@@ -6,7 +6,13 @@ import { TopicReader, eventsByStream, testBrokers, testKafka, uniquePrefix } fro
 import { eventually, runApp, type Running } from '../support/processes';
 
 const actor = { kind: 'system' as const, id: 'test' };
-const visit = (n: number): NewEvent => ({ type: 'VisitRecorded', occurredAt: '2025-01-01T00:00:00Z', data: { n }, actor, schemaVersion: 1 });
+const visit = (n: number): NewEvent => ({
+  type: 'VisitRecorded',
+  occurredAt: '2025-01-01T00:00:00Z',
+  data: { n },
+  actor,
+  schemaVersion: 1,
+});
 
 /** The apps as processes: frozen with SIGSTOP, killed with SIGKILL, restarted. */
 describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processes)', () => {
@@ -29,7 +35,8 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
     await db.drop();
   });
 
-  const leaseHolder = async () => (await db.pool.query(`SELECT holder FROM leases WHERE name = 'relay' AND expires_at > now()`)).rows[0]?.holder as string | undefined;
+  const leaseHolder = async () =>
+    (await db.pool.query(`SELECT holder FROM leases WHERE name = 'relay' AND expires_at > now()`)).rows[0]?.holder as string | undefined;
   const heldBy = (p: Running) => async () => ((await leaseHolder())?.includes(`:${p.pid}:`) ? true : undefined);
 
   it('a frozen relay (SIGSTOP) is replaced by the standby within 10 s; nothing lost, each stream in order', async () => {
@@ -64,7 +71,15 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
       expect(takeoverMs).toBeLessThan(10_000);
 
       const total = streams.length * 2 * 30;
-      await eventually(async () => (eventsByStream(reader.messages).streams.size === streams.length && [...eventsByStream(reader.messages).streams.values()].every((v) => v.length === 60) ? true : undefined), 30_000, 'every event published');
+      await eventually(
+        async () =>
+          eventsByStream(reader.messages).streams.size === streams.length &&
+          [...eventsByStream(reader.messages).streams.values()].every((v) => v.length === 60)
+            ? true
+            : undefined,
+        30_000,
+        'every event published',
+      );
       // The frozen relay wakes up: it finds its lease gone and publishes nothing more of its own.
       first.signal('SIGCONT');
       await first.waitForOutput(/another relay took over the lease; standing by/, 15_000);
@@ -102,11 +117,16 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
         kills += rowCount ?? 0;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await eventually(async () => {
-        const arrived = eventsByStream(reader.messages).streams;
-        return streams.every((s) => arrived.get(s.id)?.length === 30) ? true : undefined;
-      }, 30_000, 'every event published');
-      for (const s of streams) expect(eventsByStream(reader.messages).streams.get(s.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      await eventually(
+        async () => {
+          const arrived = eventsByStream(reader.messages).streams;
+          return streams.every((s) => arrived.get(s.id)?.length === 30) ? true : undefined;
+        },
+        30_000,
+        'every event published',
+      );
+      for (const s of streams)
+        expect(eventsByStream(reader.messages).streams.get(s.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       expect(kills).toBeGreaterThanOrEqual(5);
       expect(relay.exited).toBeNull();
     } finally {
@@ -122,15 +142,23 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
     await first.waitForOutput(/projector consuming/);
     const store = new PostgresEventStore(db.pool);
     const applied = (streamId: string, version: number) => async () =>
-      (await db.pool.query('SELECT 1 FROM rm.streams WHERE stream_id = $1 AND version >= $2', [streamId, version])).rowCount === 1 ? true : undefined;
+      (await db.pool.query('SELECT 1 FROM rm.streams WHERE stream_id = $1 AND version >= $2', [streamId, version])).rowCount === 1
+        ? true
+        : undefined;
     const lead = (projectId: string): NewEvent => ({
       type: 'LeadRegistered',
       occurredAt: '2025-01-10T01:00:00Z',
       actor,
       schemaVersion: 1,
       data: {
-        projectId, name: '项目', investor: { name: '投资方', originRegion: 'gba' }, industry: { chain: 'nev', sector: 'emerging' },
-        industrial: true, channels: ['fund'], unit: 'zz-airport', plannedInvestmentWan: 100,
+        projectId,
+        name: '项目',
+        investor: { name: '投资方', originRegion: 'gba' },
+        industry: { chain: 'nev', sector: 'emerging' },
+        industrial: true,
+        channels: ['fund'],
+        unit: 'zz-airport',
+        plannedInvestmentWan: 100,
       },
     });
     const before = randomUUID();
@@ -156,10 +184,14 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
       [projector, 'projector_dead_letters'],
     ] as const) {
       const url = (await app.waitForOutput(/"url":"(http:\/\/[^"]+)","health"/))[1];
-      const health = await eventually(async () => {
-        const answer = await fetch(`${url}/health`);
-        return answer.ok ? ((await answer.json()) as Record<string, unknown>) : undefined;
-      }, 30_000, 'health');
+      const health = await eventually(
+        async () => {
+          const answer = await fetch(`${url}/health`);
+          return answer.ok ? ((await answer.json()) as Record<string, unknown>) : undefined;
+        },
+        30_000,
+        'health',
+      );
       expect(health.status).toBe('ok');
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toContain(metric);

@@ -18,7 +18,16 @@ const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 const runs = (n: number) => ({ seed: SEED, numRuns: Math.ceil(n * SCALE), endOnFailure: true });
 
 const WRITE_PATHS = ['visits', 'fund-investments', 'signing', 'start', 'corrections', 'drop'] as const;
-const COMMAND_TYPES = ['RegisterLead', 'RecordVisit', 'RecordFundInvestment', 'SignProject', 'StartProject', 'CorrectProject', 'DropProject', 'RecordActivity'];
+const COMMAND_TYPES = [
+  'RegisterLead',
+  'RecordVisit',
+  'RecordFundInvestment',
+  'SignProject',
+  'StartProject',
+  'CorrectProject',
+  'DropProject',
+  'RecordActivity',
+];
 
 /** Text of every kind: any UTF-16 (lone surrogates too), any code point, controls, format characters, long runs. */
 const anyText = fc.oneof(
@@ -36,9 +45,24 @@ const edgeNumber = fc.oneof(
 const edgeDate = fc.oneof(
   fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
   fc
-    .tuple(fc.integer({ min: -1, max: 10_000 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.constantFrom('Z', '+08:00', '-23:59', '+24:00', ''))
-    .map(([y, m, d, offset]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T00:00:00${offset}`),
-  fc.constantFrom('2025-02-29T10:00:00+08:00', '2024-02-29T10:00:00+08:00', '2025-13-01T00:00:00Z', '1999-12-31T23:59:59Z', '2000-01-01T00:00:00Z', '-271821-04-20T00:00:00Z', '+275760-09-13T00:00:00Z'),
+    .tuple(
+      fc.integer({ min: -1, max: 10_000 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.constantFrom('Z', '+08:00', '-23:59', '+24:00', ''),
+    )
+    .map(
+      ([y, m, d, offset]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T00:00:00${offset}`,
+    ),
+  fc.constantFrom(
+    '2025-02-29T10:00:00+08:00',
+    '2024-02-29T10:00:00+08:00',
+    '2025-13-01T00:00:00Z',
+    '1999-12-31T23:59:59Z',
+    '2000-01-01T00:00:00Z',
+    '-271821-04-20T00:00:00Z',
+    '+275760-09-13T00:00:00Z',
+  ),
 );
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: anyText },
@@ -54,7 +78,13 @@ function mutated(valid: Record<string, unknown>): fc.Arbitrary<Record<string, un
     v !== null && typeof v === 'object' && !Array.isArray(v) ? [[k], ...Object.keys(v).map((n) => [k, n])] : [[k]],
   );
   return fc
-    .tuple(fc.oneof(fc.constantFrom(...paths), anyText.map((k) => [k])), fc.option(anyValue, { nil: undefined }))
+    .tuple(
+      fc.oneof(
+        fc.constantFrom(...paths),
+        anyText.map((k) => [k]),
+      ),
+      fc.option(anyValue, { nil: undefined }),
+    )
     .map(([path, value]) => {
       const copy = structuredClone(valid);
       let target = copy as Record<string, unknown>;
@@ -93,9 +123,20 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
     for (const stage of ['lead', 'signed', 'started', 'dropped']) {
       const projectId = randomUUID();
       await send('POST', '/v1/projects', JSON.stringify(leadBody({ projectId })));
-      if (stage === 'signed' || stage === 'started') await send('POST', `/v1/projects/${projectId}/signing`, JSON.stringify({ signedAmountWan: 500, occurredAt: '2025-03-01T10:00:00+08:00' }));
-      if (stage === 'started') await send('POST', `/v1/projects/${projectId}/start`, JSON.stringify({ startedInvestmentWan: 300, occurredAt: '2025-04-01T10:00:00+08:00' }));
-      if (stage === 'dropped') await send('POST', `/v1/projects/${projectId}/drop`, JSON.stringify({ reason: '放弃', occurredAt: '2025-03-01T10:00:00+08:00' }));
+      if (stage === 'signed' || stage === 'started')
+        await send(
+          'POST',
+          `/v1/projects/${projectId}/signing`,
+          JSON.stringify({ signedAmountWan: 500, occurredAt: '2025-03-01T10:00:00+08:00' }),
+        );
+      if (stage === 'started')
+        await send(
+          'POST',
+          `/v1/projects/${projectId}/start`,
+          JSON.stringify({ startedInvestmentWan: 300, occurredAt: '2025-04-01T10:00:00+08:00' }),
+        );
+      if (stage === 'dropped')
+        await send('POST', `/v1/projects/${projectId}/drop`, JSON.stringify({ reason: '放弃', occurredAt: '2025-03-01T10:00:00+08:00' }));
       projects.push(projectId);
     }
   });
@@ -124,7 +165,11 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
     checkErrorBody(answer.status, body, context);
   }
 
-  function checkErrorBody(status: number, body: { error?: { code?: unknown; message?: unknown; details?: unknown } }, context: string): void {
+  function checkErrorBody(
+    status: number,
+    body: { error?: { code?: unknown; message?: unknown; details?: unknown } },
+    context: string,
+  ): void {
     const error = body?.error;
     if (typeof error?.code !== 'string' || typeof error.message !== 'string' || !Array.isArray(error.details)) {
       throw new Error(`${status} without the error format for ${context}: ${JSON.stringify(body).slice(0, 300)}`);
@@ -152,13 +197,29 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
     corrections: () => ({ changes: { name: '新名称', signedAmountWan: 900 }, reason: '更正', occurredAt: '2025-06-01T10:00:00+08:00' }),
     drop: () => ({ reason: '放弃', occurredAt: '2025-03-01T10:00:00+08:00' }),
   };
-  const activityBody = () => ({ activityId: randomUUID(), kind: 'outbound', title: '赴深圳招商', region: 'gba', unit: 'zz-airport', occurredAt: '2025-03-01T10:00:00+08:00' });
+  const activityBody = () => ({
+    activityId: randomUUID(),
+    kind: 'outbound',
+    title: '赴深圳招商',
+    region: 'gba',
+    unit: 'zz-airport',
+    occurredAt: '2025-03-01T10:00:00+08:00',
+  });
 
   it('POST /v1/projects: mutated leads and arbitrary JSON', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: mutated(leadBody()) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) }), async (body) => {
-        await write('/v1/projects', JSON.stringify({ ...(typeof body === 'object' && body && !Array.isArray(body) ? { projectId: randomUUID() } : {}), ...(body as object) }));
-      }),
+      fc.asyncProperty(
+        fc.oneof({ weight: 4, arbitrary: mutated(leadBody()) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) }),
+        async (body) => {
+          await write(
+            '/v1/projects',
+            JSON.stringify({
+              ...(typeof body === 'object' && body && !Array.isArray(body) ? { projectId: randomUUID() } : {}),
+              ...(body as object),
+            }),
+          );
+        },
+      ),
       runs(500),
     );
   });
@@ -170,7 +231,13 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
       { weight: 2, arbitrary: queryValue },
     );
     const endpoint = fc.constantFrom(...WRITE_PATHS).chain((path) => fc.tuple(fc.constant(path), mutated(validBodies[path]())));
-    const headers = fc.record({ 'idempotency-key': fc.string16bits({ maxLength: 8 }).map((k) => k.replace(/[^\x21-\x7e]/g, '')), 'if-match': fc.string({ maxLength: 4 }) }, { requiredKeys: [] });
+    const headers = fc.record(
+      {
+        'idempotency-key': fc.string16bits({ maxLength: 8 }).map((k) => k.replace(/[^\x21-\x7e]/g, '')),
+        'if-match': fc.string({ maxLength: 4 }),
+      },
+      { requiredKeys: [] },
+    );
     await fc.assert(
       fc.asyncProperty(id, endpoint, headers, async (projectId, [path, body], extra) => {
         const usable = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== ''));
@@ -191,9 +258,15 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
 
   it('POST /v1/batch: every item answered alone, in the error format when refused', async () => {
     const item = fc.oneof(
-      mutated({ type: 'RegisterLead', ...leadBody() }).map((c) => ({ ...c, projectId: typeof c.projectId === 'string' ? randomUUID() : c.projectId })),
+      mutated({ type: 'RegisterLead', ...leadBody() }).map((c) => ({
+        ...c,
+        projectId: typeof c.projectId === 'string' ? randomUUID() : c.projectId,
+      })),
       fc.constantFrom(...WRITE_PATHS).chain((path) =>
-        mutated({ ...validBodies[path](), projectId: projects[0] }).map((c) => ({ type: COMMAND_TYPES[WRITE_PATHS.indexOf(path) + 1], ...c })),
+        mutated({ ...validBodies[path](), projectId: projects[0] }).map((c) => ({
+          type: COMMAND_TYPES[WRITE_PATHS.indexOf(path) + 1],
+          ...c,
+        })),
       ),
       fc.record({ type: fc.oneof(fc.constantFrom(...COMMAND_TYPES), anyText), commandId: anyText }, { requiredKeys: [] }),
       anyValue,
@@ -206,7 +279,8 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
         if (answer.status !== 200) return expect(await eventCount()).toBe(before);
         const { results } = JSON.parse(answer.text) as { results: { index: number; status: number; body: never }[] };
         expect(results.map((r) => r.index)).toEqual(commands.map((_, i) => i));
-        for (const r of results) if (r.status >= 400) checkErrorBody(r.status, r.body, `batch item ${JSON.stringify(commands[r.index]).slice(0, 200)}`);
+        for (const r of results)
+          if (r.status >= 400) checkErrorBody(r.status, r.body, `batch item ${JSON.stringify(commands[r.index]).slice(0, 200)}`);
         const written = results.filter((r) => r.status === 201).length;
         // Each accepted command here writes one event (no command of these types writes more).
         expect(await eventCount()).toBe(before + written);
@@ -221,14 +295,26 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
       fc.nat({ max: 200 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
       fc.constantFrom('', '{', '{"a":1,}', 'null', '[]', '"\\u0000"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}'),
     );
-    const type = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '');
+    const type = fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '',
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/v1/projects', `/v1/projects/${projects[0]}/visits`, '/v1/batch', '/v1/activities', '/v1/api-keys'), body, type, async (path, raw, contentType) => {
-        const before = await eventCount();
-        const answer = await send('POST', path, raw, contentType ? { 'content-type': contentType } : {});
-        checkAnswer(answer, `POST ${path} (${contentType}) ${raw.slice(0, 100)}`);
-        if (answer.status >= 400) expect(await eventCount()).toBe(before);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('/v1/projects', `/v1/projects/${projects[0]}/visits`, '/v1/batch', '/v1/activities', '/v1/api-keys'),
+        body,
+        type,
+        async (path, raw, contentType) => {
+          const before = await eventCount();
+          const answer = await send('POST', path, raw, contentType ? { 'content-type': contentType } : {});
+          checkAnswer(answer, `POST ${path} (${contentType}) ${raw.slice(0, 100)}`);
+          if (answer.status >= 400) expect(await eventCount()).toBe(before);
+        },
+      ),
       runs(500),
     );
   });
@@ -244,12 +330,14 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
       [`/v1/projects/${projects[1]}`]: ['minPosition'],
       '/v1/projections/status': ['minPosition'],
     };
-    const request = fc.constantFrom(...Object.keys(params)).chain((path) =>
-      fc.tuple(fc.constant(path), fc.dictionary(fc.constantFrom(...params[path]), queryValue, { maxKeys: 4 })),
-    );
+    const request = fc
+      .constantFrom(...Object.keys(params))
+      .chain((path) => fc.tuple(fc.constant(path), fc.dictionary(fc.constantFrom(...params[path]), queryValue, { maxKeys: 4 })));
     await fc.assert(
       fc.asyncProperty(request, async ([path, values]) => {
-        const search = Object.entries(values).map(([k, v]) => `${k}=${v}`).join('&');
+        const search = Object.entries(values)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('&');
         const answer = await send('GET', `${query}${path}?${search}`);
         checkAnswer(answer, `GET ${path}?${search}`);
       }),

@@ -28,7 +28,11 @@ describe('no request harms another (real PostgreSQL)', () => {
   it('an append the database refuses fails alone, though it shared a group commit with 49 others', async () => {
     const store = new PostgresEventStore(db.pool);
     // jsonb refuses the NUL escape: the edge never lets one through, so the store is handed one directly.
-    const appends = Array.from({ length: 50 }, (_, i) => ({ streamId: `project-${randomUUID()}`, expectedVersion: 0, events: [event(i === 17 ? { note: '\u0000' } : { n: i })] }));
+    const appends = Array.from({ length: 50 }, (_, i) => ({
+      streamId: `project-${randomUUID()}`,
+      expectedVersion: 0,
+      events: [event(i === 17 ? { note: '\u0000' } : { n: i })],
+    }));
     const outcomes = await Promise.allSettled(appends.map((a) => store.append([a])));
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
     expect(outcomes[17].status).toBe('rejected');
@@ -46,7 +50,9 @@ describe('no request harms another (real PostgreSQL)', () => {
     ]);
     expect(bad.status).toBe(400);
     expect(answers.map((a) => a.status)).toEqual(valid.map(() => 201));
-    const stored = await db.pool.query(`SELECT count(*) AS n FROM events WHERE stream_id = ANY($1)`, [valid.map((b) => `project-${b.projectId}`)]);
+    const stored = await db.pool.query(`SELECT count(*) AS n FROM events WHERE stream_id = ANY($1)`, [
+      valid.map((b) => `project-${b.projectId}`),
+    ]);
     expect(Number(stored.rows[0].n)).toBe(300);
   });
 
@@ -90,7 +96,9 @@ describe('no request harms another (real PostgreSQL)', () => {
     }
     const acknowledged = answers.filter((a) => a.status === 201);
     expect(acknowledged.length).toBeGreaterThan(20);
-    const stored = await db.pool.query('SELECT event_id::text AS id FROM events WHERE event_id = ANY($1::uuid[])', [acknowledged.map((a) => a.body.eventId)]);
+    const stored = await db.pool.query('SELECT event_id::text AS id FROM events WHERE event_id = ANY($1::uuid[])', [
+      acknowledged.map((a) => a.body.eventId),
+    ]);
     expect(stored.rowCount).toBe(acknowledged.length);
 
     // A 503 with an idempotency key is safe to resend: the command is stored exactly once.

@@ -27,7 +27,8 @@ describe('regressions through the whole pipeline (real PostgreSQL and Kafka)', (
   });
 
   it('a partner reads only the projects it registered; a unit-limited reader only its units', async () => {
-    const key = async (body: Record<string, unknown>) => (await call(pipeline.ingestUrl, 'POST', '/v1/api-keys', { body })).body.key as string;
+    const key = async (body: Record<string, unknown>) =>
+      (await call(pipeline.ingestUrl, 'POST', '/v1/api-keys', { body })).body.key as string;
     const fundA = await key({ name: 'fund A', role: 'partner', partnerId: 'fund-a' });
     const fundB = await key({ name: 'fund B', role: 'partner', partnerId: 'fund-b' });
     const airportReader = await key({ name: 'airport BI', role: 'reader', units: ['zz-airport'] });
@@ -35,7 +36,8 @@ describe('regressions through the whole pipeline (real PostgreSQL and Kafka)', (
     const ofTeam = leadBody({ unit: 'zz-hitech', investor: { name: '另一家', originRegion: 'yrd', creditCode: '91110000600037341L' } });
     expect((await call(pipeline.ingestUrl, 'POST', '/v1/projects', { key: fundA, body: ofA })).status).toBe(201);
     const last = await pipeline.batch([{ type: 'RegisterLead', ...ofTeam }]);
-    const read = (path: string, k: string) => call(pipeline.queryUrl, 'GET', `${path}${path.includes('?') ? '&' : '?'}minPosition=${last}`, { key: k });
+    const read = (path: string, k: string) =>
+      call(pipeline.queryUrl, 'GET', `${path}${path.includes('?') ? '&' : '?'}minPosition=${last}`, { key: k });
 
     expect((await read(`/v1/projects/${ofA.projectId}`, fundA)).status).toBe(200);
     expect((await read(`/v1/projects/${ofA.projectId}/history`, fundA)).status).toBe(200);

@@ -24,7 +24,9 @@ describe('npm start supervises what it runs (real PostgreSQL, its own Kafka brok
   });
 
   it('the broker killed under load is restarted; every acknowledged command reaches the read models; SIGTERM stops it all', async () => {
-    const [kafkaPort, controllerPort, ingestPort, queryPort, relayPort, projectorPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+    const [kafkaPort, controllerPort, ingestPort, queryPort, relayPort, projectorPort] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    );
     stack = runScript('start.js', [], {
       DATABASE_URL: db.url,
       ADMIN_API_KEY: ADMIN_KEY,

@@ -92,21 +92,37 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
       expect(answer.body.position).toBeGreaterThan(last);
       last = answer.body.position;
     }
-    const types = (await db.pool.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY version', [`project-${id}`])).rows.map((r) => r.type);
+    const types = (await db.pool.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY version', [`project-${id}`])).rows.map(
+      (r) => r.type,
+    );
     expect(types).toEqual(['LeadRegistered', 'VisitRecorded', 'FundInvestmentMade', 'ProjectSigned', 'ProjectStarted', 'ProjectCorrected']);
   });
 
   it('records an activity, and refuses the same activity id again with 409', async () => {
     const activityId = randomUUID();
-    const body = { activityId, kind: 'outbound', title: '赴上海招商推介', region: 'yrd', unit: 'zz-zhengdong', ...at('2025-03-03T09:00:00+08:00') };
-    expect((await post('/v1/activities', body)).body).toEqual({ activityId, version: 1, position: expect.any(Number), eventId: expect.any(String) });
+    const body = {
+      activityId,
+      kind: 'outbound',
+      title: '赴上海招商推介',
+      region: 'yrd',
+      unit: 'zz-zhengdong',
+      ...at('2025-03-03T09:00:00+08:00'),
+    };
+    expect((await post('/v1/activities', body)).body).toEqual({
+      activityId,
+      version: 1,
+      position: expect.any(Number),
+      eventId: expect.any(String),
+    });
     expect((await post('/v1/activities', body)).status).toBe(409);
   });
 
   it('maps lifecycle and existence refusals to 404, 409 and 422, writing nothing', async () => {
     const id = await newProject();
     const before = await eventCount();
-    expect((await post(`/v1/projects/${randomUUID()}/visits`, { direction: 'inbound', ...at('2025-02-01T10:00:00+08:00') })).status).toBe(404);
+    expect((await post(`/v1/projects/${randomUUID()}/visits`, { direction: 'inbound', ...at('2025-02-01T10:00:00+08:00') })).status).toBe(
+      404,
+    );
     expect((await post('/v1/projects', leadBody({ projectId: id }))).status).toBe(409);
     const early = await post(`/v1/projects/${id}/start`, { startedInvestmentWan: 1, ...at('2025-02-01T10:00:00+08:00') });
     expect(early.status).toBe(422);
@@ -129,18 +145,43 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
       ['unknown sector', 'projects', () => leadBody({ industry: { chain: 'nev', sector: 'sunrise' } }), ['industry.sector']],
       ['unknown channel', 'projects', () => leadBody({ channels: ['magic'] }), ['channels.0']],
       ['unknown region', 'projects', () => leadBody({ investor: { name: 'A', originRegion: 'atlantis' } }), ['investor.originRegion']],
-      ['bad credit code', 'projects', () => leadBody({ investor: { name: 'A', originRegion: 'jjj', creditCode: VALID_CREDIT_CODES[1].slice(0, 17) + '0' } }), ['investor.creditCode']],
+      [
+        'bad credit code',
+        'projects',
+        () => leadBody({ investor: { name: 'A', originRegion: 'jjj', creditCode: VALID_CREDIT_CODES[1].slice(0, 17) + '0' } }),
+        ['investor.creditCode'],
+      ],
       ['non-integer amount', 'projects', () => leadBody({ plannedInvestmentWan: 10.5 }), ['plannedInvestmentWan']],
       ['amount out of range', 'projects', () => leadBody({ plannedInvestmentWan: 1e15 }), ['plannedInvestmentWan']],
       ['empty name', 'projects', () => leadBody({ name: '' }), ['name']],
       ['occurredAt without offset', 'projects', () => leadBody({ occurredAt: '2025-01-10 09:00:00' }), ['occurredAt']],
-      ['occurredAt over 24 h ahead', 'projects', () => leadBody({ occurredAt: new Date(Date.now() + 25 * 3600_000).toISOString() }), ['occurredAt']],
+      [
+        'occurredAt over 24 h ahead',
+        'projects',
+        () => leadBody({ occurredAt: new Date(Date.now() + 25 * 3600_000).toISOString() }),
+        ['occurredAt'],
+      ],
       ['unknown field', 'projects', () => leadBody({ priority: 'high' }), ['priority']],
       ['unknown fund', 'fund-investments', () => ({ fund: 'nope', amountWan: 1, ...at('2025-02-01T10:00:00+08:00') }), ['fund']],
-      ['zero fund amount', 'fund-investments', () => ({ fund: 'zz-angel-fund', amountWan: 0, ...at('2025-02-01T10:00:00+08:00') }), ['amountWan']],
+      [
+        'zero fund amount',
+        'fund-investments',
+        () => ({ fund: 'zz-angel-fund', amountWan: 0, ...at('2025-02-01T10:00:00+08:00') }),
+        ['amountWan'],
+      ],
       ['empty reason', 'drop', () => ({ reason: ' ', ...at('2025-02-01T10:00:00+08:00') }), ['reason']],
-      ['empty reason and no changes', 'corrections', () => ({ changes: {}, reason: '', ...at('2025-02-01T10:00:00+08:00') }), ['changes', 'reason']],
-      ['unknown activity kind and unit', 'activities', () => ({ kind: 'gala', title: 't', region: 'yrd', unit: 'x', ...at('2025-02-01T10:00:00+08:00') }), ['kind', 'unit']],
+      [
+        'empty reason and no changes',
+        'corrections',
+        () => ({ changes: {}, reason: '', ...at('2025-02-01T10:00:00+08:00') }),
+        ['changes', 'reason'],
+      ],
+      [
+        'unknown activity kind and unit',
+        'activities',
+        () => ({ kind: 'gala', title: 't', region: 'yrd', unit: 'x', ...at('2025-02-01T10:00:00+08:00') }),
+        ['kind', 'unit'],
+      ],
     ])('%s', async (_name, path, body, fields) => {
       const id = await newProject();
       const before = await eventCount();
@@ -196,7 +237,9 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
       const id = await newProject();
       const before = await eventCount();
       const visit = { direction: 'inbound', ...at('2025-02-01T10:00:00+08:00') };
-      const answers = await Promise.all(Array.from({ length: 6 }, () => post(`/v1/projects/${id}/visits`, visit, { headers: { 'idempotency-key': key } })));
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => post(`/v1/projects/${id}/visits`, visit, { headers: { 'idempotency-key': key } })),
+      );
       expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
       expect(new Set(answers.map((a) => a.body.eventId)).size).toBe(1);
       expect(await eventCount()).toBe(before + 1);
@@ -229,7 +272,14 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
           { type: 'RegisterLead', ...leadBody({ unit: 'nowhere' }) },
           { type: 'Teleport', projectId: a },
           'not an object',
-          { type: 'RecordActivity', kind: 'conference', title: '中国(郑州)产业转移系列对接活动', region: 'henan', unit: 'zz-etdz', ...at('2025-06-01T09:00:00+08:00') },
+          {
+            type: 'RecordActivity',
+            kind: 'conference',
+            title: '中国(郑州)产业转移系列对接活动',
+            region: 'henan',
+            unit: 'zz-etdz',
+            ...at('2025-06-01T09:00:00+08:00'),
+          },
         ],
       });
       expect(answer.status).toBe(200);
@@ -240,18 +290,24 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
       expect(results[6].body.error.details).toEqual([{ field: 'unit', message: expect.any(String) }]);
       expect(results[2].body.error.code).toBe('not_signed');
       expect(await eventCount()).toBe(before + 4);
-      const types = (await db.pool.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY version', [`project-${a}`])).rows.map((r) => r.type);
+      const types = (await db.pool.query('SELECT type FROM events WHERE stream_id = $1 ORDER BY version', [`project-${a}`])).rows.map(
+        (r) => r.type,
+      );
       expect(types).toEqual(['LeadRegistered', 'VisitRecorded', 'ProjectSigned']);
     });
 
     it('concurrent batches on the same projects never lose or duplicate a version', async () => {
       const ids = [randomUUID(), randomUUID(), randomUUID()];
       await post('/v1/batch', { commands: ids.map((projectId) => ({ type: 'RegisterLead', ...leadBody({ projectId }) })) });
-      const visits = ids.flatMap((projectId) => [1, 2, 3, 4, 5].map(() => ({ type: 'RecordVisit', projectId, direction: 'inbound', ...at('2025-02-01T10:00:00+08:00') })));
+      const visits = ids.flatMap((projectId) =>
+        [1, 2, 3, 4, 5].map(() => ({ type: 'RecordVisit', projectId, direction: 'inbound', ...at('2025-02-01T10:00:00+08:00') })),
+      );
       const answers = await Promise.all(Array.from({ length: 6 }, () => post('/v1/batch', { commands: visits })));
       for (const a of answers) expect(a.body.results.every((r: { status: number }) => r.status === 201)).toBe(true);
       for (const projectId of ids) {
-        const versions = (await db.pool.query('SELECT version FROM events WHERE stream_id = $1 ORDER BY version', [`project-${projectId}`])).rows.map((r) => r.version);
+        const versions = (
+          await db.pool.query('SELECT version FROM events WHERE stream_id = $1 ORDER BY version', [`project-${projectId}`])
+        ).rows.map((r) => r.version);
         expect(versions).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
       }
     });
@@ -303,7 +359,16 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
       expect((await post(`/v1/projects/${other}/visits`, visit, { key: writer })).status).toBe(403);
       const move = { changes: { unit: 'zz-erqi' }, reason: '调整责任单位', ...at('2025-02-02T10:00:00+08:00') };
       expect((await post(`/v1/projects/${own}/corrections`, move, { key: writer })).status).toBe(403);
-      const batch = await post('/v1/batch', { commands: [{ type: 'RecordVisit', projectId: other, ...visit }, { type: 'RecordVisit', projectId: own, ...visit }] }, { key: writer });
+      const batch = await post(
+        '/v1/batch',
+        {
+          commands: [
+            { type: 'RecordVisit', projectId: other, ...visit },
+            { type: 'RecordVisit', projectId: own, ...visit },
+          ],
+        },
+        { key: writer },
+      );
       expect(batch.body.results.map((r: { status: number }) => r.status)).toEqual([403, 201]);
     });
 
@@ -315,9 +380,20 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
       expect((await post(`/v1/projects/${mine}/visits`, visit, { key: partner })).status).toBe(201);
       expect((await post(`/v1/projects/${mine}/visits`, visit, { key: otherPartner })).status).toBe(403);
       expect((await post(`/v1/projects/${teams}/visits`, visit, { key: partner })).status).toBe(403);
-      expect((await post('/v1/activities', { kind: 'inbound', title: 't', region: 'yrd', unit: 'zz-etdz', ...at('2025-02-01T10:00:00+08:00') }, { key: partner })).status).toBe(403);
+      expect(
+        (
+          await post(
+            '/v1/activities',
+            { kind: 'inbound', title: 't', region: 'yrd', unit: 'zz-etdz', ...at('2025-02-01T10:00:00+08:00') },
+            { key: partner },
+          )
+        ).status,
+      ).toBe(403);
       const { rows } = await db.pool.query('SELECT actor FROM events WHERE stream_id = $1 ORDER BY version', [`project-${mine}`]);
-      expect(rows.map((r) => r.actor)).toEqual([{ kind: 'partner', id: 'fund-zy' }, { kind: 'partner', id: 'fund-zy' }]);
+      expect(rows.map((r) => r.actor)).toEqual([
+        { kind: 'partner', id: 'fund-zy' },
+        { kind: 'partner', id: 'fund-zy' },
+      ]);
     });
 
     it('a partner key must name its partner', async () => {
@@ -348,6 +424,8 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
     const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
     expect(metrics).toContain('commands_total');
     const openapi = (await call(url, 'GET', '/docs/openapi.json', { key: null })).body;
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/projects', '/v1/projects/{id}/signing', '/v1/batch', '/v1/api-keys']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/v1/projects', '/v1/projects/{id}/signing', '/v1/batch', '/v1/api-keys']),
+    );
   });
 });

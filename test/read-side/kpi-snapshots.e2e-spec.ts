@@ -40,9 +40,17 @@ describe('KPI snapshots on Kafka (real pipeline)', () => {
       await pipeline.get(`/v1/kpis?year=2025&minPosition=${position}`);
       const changed = await snapshots.publish();
       const messages = await reader.waitFor(5 * perPeriod + changed);
-      const keys = messages.slice(5 * perPeriod).map((m) => m.key!.toString()).sort();
+      const keys = messages
+        .slice(5 * perPeriod)
+        .map((m) => m.key!.toString())
+        .sort();
       expect(keys).toEqual(
-        expect.arrayContaining(['signed_total_wan|city|2025', 'signed_total_wan|city|2025-Q3', 'university_signed_count|city|2025', 'region_signed_count.gba|city|2025-Q3']),
+        expect.arrayContaining([
+          'signed_total_wan|city|2025',
+          'signed_total_wan|city|2025-Q3',
+          'university_signed_count|city|2025',
+          'region_signed_count.gba|city|2025-Q3',
+        ]),
       );
       expect(keys).not.toContain('signed_total_wan|city|2025-Q1');
       const latest = messages.filter((m) => m.key!.toString() === 'signed_total_wan|city|2025').pop()!;

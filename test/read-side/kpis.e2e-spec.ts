@@ -9,7 +9,15 @@ import { startPipeline, type Pipeline } from '../support/pipeline';
  * One small year, computed by hand. Dates are local (+08:00): the quarter and year edges
  * sit at 23:59:59 and 00:30 local, which are other days in UTC.
  */
-const ids = { p1: randomUUID(), p2: randomUUID(), p3: randomUUID(), p4: randomUUID(), p5: randomUUID(), p7: randomUUID(), p8: randomUUID() };
+const ids = {
+  p1: randomUUID(),
+  p2: randomUUID(),
+  p3: randomUUID(),
+  p4: randomUUID(),
+  p5: randomUUID(),
+  p7: randomUUID(),
+  p8: randomUUID(),
+};
 const lead = (projectId: string, o: Record<string, unknown>) => ({
   type: 'RegisterLead',
   projectId,
@@ -18,11 +26,35 @@ const lead = (projectId: string, o: Record<string, unknown>) => ({
   plannedInvestmentWan: 100_000,
   ...o,
 });
-const sign = (projectId: string, signedAmountWan: number, occurredAt: string) => ({ type: 'SignProject', projectId, signedAmountWan, occurredAt });
+const sign = (projectId: string, signedAmountWan: number, occurredAt: string) => ({
+  type: 'SignProject',
+  projectId,
+  signedAmountWan,
+  occurredAt,
+});
 const visit = (projectId: string, direction: string, occurredAt: string) => ({ type: 'RecordVisit', projectId, direction, occurredAt });
-const fund = (projectId: string, fundCode: string, occurredAt: string) => ({ type: 'RecordFundInvestment', projectId, fund: fundCode, amountWan: 5000, occurredAt });
-const correct = (projectId: string, changes: Record<string, unknown>) => ({ type: 'CorrectProject', projectId, changes, reason: '核对更正', occurredAt: '2025-07-01T10:00:00+08:00' });
-const activity = (kind: string, occurredAt: string) => ({ type: 'RecordActivity', kind, title: `${kind} 招商活动`, region: 'yrd', unit: 'zz-zhengdong', occurredAt });
+const fund = (projectId: string, fundCode: string, occurredAt: string) => ({
+  type: 'RecordFundInvestment',
+  projectId,
+  fund: fundCode,
+  amountWan: 5000,
+  occurredAt,
+});
+const correct = (projectId: string, changes: Record<string, unknown>) => ({
+  type: 'CorrectProject',
+  projectId,
+  changes,
+  reason: '核对更正',
+  occurredAt: '2025-07-01T10:00:00+08:00',
+});
+const activity = (kind: string, occurredAt: string) => ({
+  type: 'RecordActivity',
+  kind,
+  title: `${kind} 招商活动`,
+  region: 'yrd',
+  unit: 'zz-zhengdong',
+  occurredAt,
+});
 
 const initial = [
   lead(ids.p1, {
@@ -101,7 +133,15 @@ const corrections = [
   correct(ids.p2, { unit: 'zz-jinshui', channels: ['intermediary', 'university'] }),
 ];
 
-type Kpi = { code: string; scope: string; actual: number | null; target: number | null; status: string | null; label: string; period: string };
+type Kpi = {
+  code: string;
+  scope: string;
+  actual: number | null;
+  target: number | null;
+  status: string | null;
+  label: string;
+  period: string;
+};
 const actuals = (kpis: Kpi[]) => Object.fromEntries(kpis.map((k) => [`${k.scope === 'city' ? '' : `${k.scope}:`}${k.code}`, k.actual]));
 
 describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () => {
@@ -148,10 +188,24 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
     const report = await pipeline.get('/v1/kpis?year=2025');
     expect(report.period).toBe('2025');
     expect(report.kpis.map((k: Kpi) => k.code)).toEqual([
-      'signed_total_wan', 'started_total_wan', 'fund_signed_count', 'fund_invested_count', 'intermediary_signed_count', 'university_signed_count',
-      'outbound_activity_count', 'inbound_enterprise_count', 'region_signed_count.jjj', 'region_signed_count.yrd', 'region_signed_count.gba',
-      'industry_chain_signed_wan', 'research_institute_count', 'emerging_future_share', 'major_emerging_signed_count', 'park_vc_signed_count',
-      'park_vc_signed_wan', 'sci_city_signed_count',
+      'signed_total_wan',
+      'started_total_wan',
+      'fund_signed_count',
+      'fund_invested_count',
+      'intermediary_signed_count',
+      'university_signed_count',
+      'outbound_activity_count',
+      'inbound_enterprise_count',
+      'region_signed_count.jjj',
+      'region_signed_count.yrd',
+      'region_signed_count.gba',
+      'industry_chain_signed_wan',
+      'research_institute_count',
+      'emerging_future_share',
+      'major_emerging_signed_count',
+      'park_vc_signed_count',
+      'park_vc_signed_wan',
+      'sci_city_signed_count',
     ]);
     expect(actuals(report.kpis)).toEqual({
       signed_total_wan: 1_200_000 + 650_000 + 50_000 + 30_000 + 10, // P1 + P2 corrected + P3 + P7 + late P8; not P5 (2026-01-01 00:30 local)
@@ -174,7 +228,14 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
       sci_city_signed_count: 1,
     });
     const signed = report.kpis.find((k: Kpi) => k.code === 'signed_total_wan');
-    expect(signed).toMatchObject({ label: '新签约招商引资项目签约总额(万元)', scope: 'city', period: '2025', target: 84_000_000, comparator: '>=', status: 'behind' });
+    expect(signed).toMatchObject({
+      label: '新签约招商引资项目签约总额(万元)',
+      scope: 'city',
+      period: '2025',
+      target: 84_000_000,
+      comparator: '>=',
+      status: 'behind',
+    });
     expect(signed.progress).toBeCloseTo(1_930_010 / 84_000_000, 10);
     const share = report.kpis.find((k: Kpi) => k.code === 'emerging_future_share');
     expect(share).toMatchObject({ target: 0.7, status: 'behind' });
@@ -215,9 +276,16 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
     expect(a['zz-airport:unit.signed_total_wan']).toBe(1_200_000);
     expect(a['zz-jinshui:unit.signed_total_wan']).toBe(650_000);
     expect(a['zz-erqi:unit.signed_total_wan']).toBe(0);
-    expect(report.kpis.find((k: Kpi) => k.scope === 'zz-jinshui' && k.code === 'unit.signed_total_wan')).toMatchObject({ target: null, progress: null, status: null });
+    expect(report.kpis.find((k: Kpi) => k.scope === 'zz-jinshui' && k.code === 'unit.signed_total_wan')).toMatchObject({
+      target: null,
+      progress: null,
+      status: null,
+    });
     expect(report.kpis).toHaveLength(16 * 4);
-    expect(report.kpis.find((k: Kpi) => k.scope === 'zz-jinshui' && k.code === 'unit.fund_landed_count')).toMatchObject({ target: 6, status: 'behind' });
+    expect(report.kpis.find((k: Kpi) => k.scope === 'zz-jinshui' && k.code === 'unit.fund_landed_count')).toMatchObject({
+      target: 6,
+      status: 'behind',
+    });
     expect(report.kpis.find((k: Kpi) => k.scope === 'zz-airport' && k.code === 'unit.mega_signed_count')).toMatchObject({
       label: '新引进100亿元以上项目数',
       target: 1,
@@ -230,20 +298,35 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
     expect(then.kpis).toEqual(beforeCorrections.kpis.map((k) => ({ ...k, status: expect.any(String) })));
     expect(then.kpis.map((k: Kpi) => k.actual)).toEqual(beforeCorrections.kpis.map((k) => k.actual));
     const units = await pipeline.get(`/v1/kpis/units?year=2025&asOf=${encodeURIComponent(asOf)}`);
-    expect(units.kpis.map((k: Kpi) => [k.scope, k.code, k.actual])).toEqual(beforeCorrectionsUnits.kpis.map((k) => [k.scope, k.code, k.actual]));
+    expect(units.kpis.map((k: Kpi) => [k.scope, k.code, k.actual])).toEqual(
+      beforeCorrectionsUnits.kpis.map((k) => [k.scope, k.code, k.actual]),
+    );
   });
 
   it('a duplicate delivery of an event changes nothing', async () => {
     const before = await pipeline.get('/v1/kpis?year=2025');
-    const { rows } = await pipeline.db.pool.query("SELECT * FROM events WHERE stream_id = $1 AND type = 'ProjectSigned'", [`project-${ids.p2}`]);
+    const { rows } = await pipeline.db.pool.query("SELECT * FROM events WHERE stream_id = $1 AND type = 'ProjectSigned'", [
+      `project-${ids.p2}`,
+    ]);
     const row = rows[0];
     const envelope = {
-      eventId: row.event_id, type: row.type, streamId: row.stream_id, version: row.version, position: Number(row.position),
-      occurredAt: row.occurred_at.toISOString(), recordedAt: row.recorded_at.toISOString(), schemaVersion: row.schema_version, actor: row.actor, data: row.data,
+      eventId: row.event_id,
+      type: row.type,
+      streamId: row.stream_id,
+      version: row.version,
+      position: Number(row.position),
+      occurredAt: row.occurred_at.toISOString(),
+      recordedAt: row.recorded_at.toISOString(),
+      schemaVersion: row.schema_version,
+      actor: row.actor,
+      data: row.data,
     };
     const producer = createIdempotentProducer(createKafka(testBrokers(), 'dup', createLogger('dup', 'silent')));
     await producer.connect();
-    await producer.send({ topic: topicNames(pipeline.prefix).events, messages: [{ key: envelope.streamId, value: JSON.stringify(envelope) }] });
+    await producer.send({
+      topic: topicNames(pipeline.prefix).events,
+      messages: [{ key: envelope.streamId, value: JSON.stringify(envelope) }],
+    });
     await producer.disconnect();
     const marker = await pipeline.batch([visit(ids.p2, 'outbound', '2024-06-01T10:00:00+08:00')]);
     const after = await pipeline.get(`/v1/kpis?year=2025&minPosition=${marker}`);
@@ -251,14 +334,24 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
   });
 
   it('the CSV carries the same numbers with a BOM and Chinese headers', async () => {
-    const response = await fetch(`${pipeline.queryUrl}/v1/kpis.csv?year=2025`, { headers: { authorization: 'Bearer test-admin-key-0123456789' } });
+    const response = await fetch(`${pipeline.queryUrl}/v1/kpis.csv?year=2025`, {
+      headers: { authorization: 'Bearer test-admin-key-0123456789' },
+    });
     expect(response.headers.get('content-type')).toContain('text/csv');
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = new TextDecoder().decode(bytes.slice(3)).split('\r\n');
     expect(lines[0]).toBe('"指标代码","指标名称","范围代码","范围","期间","实际值","目标值","比较","完成进度","状态"');
-    expect(lines[1]).toMatch(/^"signed_total_wan","新签约招商引资项目签约总额\(万元\)","city","郑州市","2025",1930010,84000000,">=",0\.0230,"滞后"$/);
-    expect(lines.some((l) => l.startsWith('"unit.mega_signed_count","新引进100亿元以上项目数","zz-airport","郑州航空港经济综合实验区","2025",1,1,">=",1.0000,"达标"'))).toBe(true);
+    expect(lines[1]).toMatch(
+      /^"signed_total_wan","新签约招商引资项目签约总额\(万元\)","city","郑州市","2025",1930010,84000000,">=",0\.0230,"滞后"$/,
+    );
+    expect(
+      lines.some((l) =>
+        l.startsWith(
+          '"unit.mega_signed_count","新引进100亿元以上项目数","zz-airport","郑州航空港经济综合实验区","2025",1,1,">=",1.0000,"达标"',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("without a year, the plan's year", async () => {
@@ -268,7 +361,9 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
   });
 
   it('refuses bad query parameters, naming them', async () => {
-    const response = await fetch(`${pipeline.queryUrl}/v1/kpis?year=20x5&quarter=5&asOf=yesterday`, { headers: { authorization: 'Bearer test-admin-key-0123456789' } });
+    const response = await fetch(`${pipeline.queryUrl}/v1/kpis?year=20x5&quarter=5&asOf=yesterday`, {
+      headers: { authorization: 'Bearer test-admin-key-0123456789' },
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { details: { field: string }[] } };
     expect(body.error.details.map((d) => d.field).sort()).toEqual(['asOf', 'quarter', 'year']);

@@ -52,7 +52,9 @@ describe('projector (real Kafka and PostgreSQL)', () => {
       const report = await pipeline.get(`/v1/kpis?year=2025&minPosition=${last}`);
       expect(crashing.crashes).toBe(1);
       expect(report.kpis.find((k: { code: string }) => k.code === 'signed_total_wan').actual).toBe(40_000);
-      const { rows } = await pipeline.db.pool.query('SELECT count(*) AS n, count(DISTINCT project_id) AS d FROM rm.project_facts WHERE valid_to IS NULL');
+      const { rows } = await pipeline.db.pool.query(
+        'SELECT count(*) AS n, count(DISTINCT project_id) AS d FROM rm.project_facts WHERE valid_to IS NULL',
+      );
       expect(rows[0]).toEqual({ n: '40', d: '40' });
       expect((await pipeline.db.pool.query('SELECT count(*) AS n FROM rm.project_facts')).rows[0].n).toBe('80');
     } finally {
@@ -73,9 +75,16 @@ describe('projector (real Kafka and PostgreSQL)', () => {
         {
           key: `project-${orphan}`,
           value: JSON.stringify({
-            eventId: randomUUID(), type: 'VisitRecorded', streamId: `project-${orphan}`, version: 1, position: 999_999,
-            occurredAt: '2025-01-01T00:00:00.000Z', recordedAt: '2025-01-01T00:00:00.000Z', schemaVersion: 1,
-            actor: { kind: 'system', id: 'x' }, data: { projectId: orphan, direction: 'inbound' },
+            eventId: randomUUID(),
+            type: 'VisitRecorded',
+            streamId: `project-${orphan}`,
+            version: 1,
+            position: 999_999,
+            occurredAt: '2025-01-01T00:00:00.000Z',
+            recordedAt: '2025-01-01T00:00:00.000Z',
+            schemaVersion: 1,
+            actor: { kind: 'system', id: 'x' },
+            data: { projectId: orphan, direction: 'inbound' },
           }),
         },
       ],

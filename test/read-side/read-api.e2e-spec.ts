@@ -13,14 +13,29 @@ describe('read API: projects, history, funnel, breakdowns, status (real pipeline
   beforeAll(async () => {
     pipeline = await startPipeline();
     last = await pipeline.batch([
-      { type: 'RegisterLead', ...leadBody({ projectId: a, occurredAt: '2025-01-01T10:00:00+08:00', channels: ['fund', 'university'], unit: 'zz-airport' }) },
+      {
+        type: 'RegisterLead',
+        ...leadBody({ projectId: a, occurredAt: '2025-01-01T10:00:00+08:00', channels: ['fund', 'university'], unit: 'zz-airport' }),
+      },
       { type: 'RecordVisit', projectId: a, direction: 'inbound', occurredAt: '2025-01-05T10:00:00+08:00' },
       { type: 'RecordFundInvestment', projectId: a, fund: 'zz-angel-fund', amountWan: 700, occurredAt: '2025-01-06T10:00:00+08:00' },
       { type: 'SignProject', projectId: a, signedAmountWan: 100_000, occurredAt: '2025-01-11T10:00:00+08:00' },
       { type: 'StartProject', projectId: a, startedInvestmentWan: 40_000, occurredAt: '2025-01-31T10:00:00+08:00' },
-      { type: 'RegisterLead', ...leadBody({ projectId: b, occurredAt: '2025-02-01T10:00:00+08:00', channels: ['fund'], unit: 'zz-erqi', investor: { name: 'B', originRegion: 'yrd' } }) },
+      {
+        type: 'RegisterLead',
+        ...leadBody({
+          projectId: b,
+          occurredAt: '2025-02-01T10:00:00+08:00',
+          channels: ['fund'],
+          unit: 'zz-erqi',
+          investor: { name: 'B', originRegion: 'yrd' },
+        }),
+      },
       { type: 'SignProject', projectId: b, signedAmountWan: 300_000, occurredAt: '2025-02-21T10:00:00+08:00' },
-      { type: 'RegisterLead', ...leadBody({ projectId: c, occurredAt: '2025-03-01T10:00:00+08:00', channels: ['intermediary'], unit: 'zz-erqi' }) },
+      {
+        type: 'RegisterLead',
+        ...leadBody({ projectId: c, occurredAt: '2025-03-01T10:00:00+08:00', channels: ['intermediary'], unit: 'zz-erqi' }),
+      },
       { type: 'DropProject', projectId: c, reason: '终止', occurredAt: '2025-03-02T10:00:00+08:00' },
     ]);
     await pipeline.get(`/v1/projections/status`);
@@ -54,8 +69,16 @@ describe('read API: projects, history, funnel, breakdowns, status (real pipeline
 
   it('its history: every envelope in order', async () => {
     const history = await pipeline.get(`/v1/projects/${a}/history`);
-    expect(history.map((e: { type: string }) => e.type)).toEqual(['LeadRegistered', 'VisitRecorded', 'FundInvestmentMade', 'ProjectSigned', 'ProjectStarted']);
-    expect(history[0]).toEqual(expect.objectContaining({ streamId: `project-${a}`, version: 1, schemaVersion: 1, actor: { kind: 'team', id: 'admin' } }));
+    expect(history.map((e: { type: string }) => e.type)).toEqual([
+      'LeadRegistered',
+      'VisitRecorded',
+      'FundInvestmentMade',
+      'ProjectSigned',
+      'ProjectStarted',
+    ]);
+    expect(history[0]).toEqual(
+      expect.objectContaining({ streamId: `project-${a}`, version: 1, schemaVersion: 1, actor: { kind: 'team', id: 'admin' } }),
+    );
   });
 
   it('lists projects by stage, unit and channel, in pages', async () => {
@@ -101,7 +124,11 @@ describe('read API: projects, history, funnel, breakdowns, status (real pipeline
       started: { count: 1, amountWan: 40_000 },
     });
     const byUnit = await pipeline.get('/v1/breakdown?by=unit&year=2025&quarter=1');
-    expect(byUnit.rows.find((r: { key: string }) => r.key === 'zz-erqi')).toMatchObject({ name: '二七区', lead: { count: 2, dropped: 1 }, signed: { count: 1, amountWan: 300_000 } });
+    expect(byUnit.rows.find((r: { key: string }) => r.key === 'zz-erqi')).toMatchObject({
+      name: '二七区',
+      lead: { count: 2, dropped: 1 },
+      signed: { count: 1, amountWan: 300_000 },
+    });
     expect((await call(pipeline.queryUrl, 'GET', '/v1/breakdown?by=colour&year=2025')).status).toBe(400);
   });
 
@@ -109,14 +136,18 @@ describe('read API: projects, history, funnel, breakdowns, status (real pipeline
     const status = await pipeline.get('/v1/projections/status');
     expect(status.projections[0]).toEqual({ name: 'read-models', position: expect.any(Number), lagEvents: 0, lagMs: 0 });
     expect(status.projections[0].position).toBeGreaterThanOrEqual(last);
-    const position = await pipeline.batch([{ type: 'RecordVisit', projectId: b, direction: 'outbound', occurredAt: '2025-03-05T10:00:00+08:00' }]);
+    const position = await pipeline.batch([
+      { type: 'RecordVisit', projectId: b, direction: 'outbound', occurredAt: '2025-03-05T10:00:00+08:00' },
+    ]);
     expect((await pipeline.get(`/v1/projects/${b}?minPosition=${position}`)).visits).toEqual({ inbound: 0, outbound: 1 });
   });
 
   it('a minPosition that is never reached answers 503 with the position reached', async () => {
     await pipeline.stopProjector();
     try {
-      const position = await pipeline.batch([{ type: 'RecordVisit', projectId: b, direction: 'outbound', occurredAt: '2025-03-06T10:00:00+08:00' }]);
+      const position = await pipeline.batch([
+        { type: 'RecordVisit', projectId: b, direction: 'outbound', occurredAt: '2025-03-06T10:00:00+08:00' },
+      ]);
       const answer = await call(pipeline.queryUrl, 'GET', `/v1/kpis?year=2025&minPosition=${position}`);
       expect(answer.status).toBe(503);
       expect(answer.body.position).toBe(position - 1);

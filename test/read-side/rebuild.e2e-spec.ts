@@ -12,8 +12,12 @@ describe('rebuild and BI views (real pipeline)', () => {
     pipeline = await startPipeline();
     const ids = Array.from({ length: projects }, () => randomUUID());
     await pipeline.batch(ids.map((projectId) => ({ type: 'RegisterLead', ...leadBody({ projectId }) })));
-    await pipeline.batch(ids.map((projectId) => ({ type: 'RecordVisit', projectId, direction: 'inbound', occurredAt: '2025-02-01T10:00:00+08:00' })));
-    last = await pipeline.batch(ids.map((projectId) => ({ type: 'SignProject', projectId, signedAmountWan: 7, occurredAt: '2025-03-01T10:00:00+08:00' })));
+    await pipeline.batch(
+      ids.map((projectId) => ({ type: 'RecordVisit', projectId, direction: 'inbound', occurredAt: '2025-02-01T10:00:00+08:00' })),
+    );
+    last = await pipeline.batch(
+      ids.map((projectId) => ({ type: 'SignProject', projectId, signedAmountWan: 7, occurredAt: '2025-03-01T10:00:00+08:00' })),
+    );
     await pipeline.get(`/v1/kpis?year=2025&minPosition=${last}`);
   });
   afterAll(() => pipeline.close());
@@ -68,10 +72,22 @@ describe('rebuild and BI views (real pipeline)', () => {
 
   it('the bulk load builds the same tables as the projector did, event by event', async () => {
     // Facts rows whose validity spans chunks: corrections and starts of projects signed long before.
-    const ids = (await pipeline.db.pool.query("SELECT project_id FROM rm.projects WHERE stage = 'signed' ORDER BY project_id LIMIT 60")).rows.map((r) => r.project_id);
-    await pipeline.batch(ids.map((projectId) => ({ type: 'CorrectProject', projectId, changes: { signedAmountWan: 9 }, reason: 'contract amended', occurredAt: '2025-03-15T10:00:00+08:00' })));
+    const ids = (
+      await pipeline.db.pool.query("SELECT project_id FROM rm.projects WHERE stage = 'signed' ORDER BY project_id LIMIT 60")
+    ).rows.map((r) => r.project_id);
+    await pipeline.batch(
+      ids.map((projectId) => ({
+        type: 'CorrectProject',
+        projectId,
+        changes: { signedAmountWan: 9 },
+        reason: 'contract amended',
+        occurredAt: '2025-03-15T10:00:00+08:00',
+      })),
+    );
     const last = await pipeline.batch(
-      ids.slice(0, 30).map((projectId) => ({ type: 'StartProject', projectId, startedInvestmentWan: 3, occurredAt: '2025-04-01T10:00:00+08:00' })),
+      ids
+        .slice(0, 30)
+        .map((projectId) => ({ type: 'StartProject', projectId, startedInvestmentWan: 3, occurredAt: '2025-04-01T10:00:00+08:00' })),
     );
     await pipeline.get(`/v1/kpis?year=2025&minPosition=${last}`);
     const dump = async () => {

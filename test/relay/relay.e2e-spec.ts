@@ -17,7 +17,13 @@ const { startKafka, freePort } = require('../../deploy/kafka-local/kafka');
 
 const logger = createLogger('relay-test', process.env.LOG_LEVEL || 'silent');
 const actor = { kind: 'system' as const, id: 'test' };
-const event = (n: number): NewEvent => ({ type: 'VisitRecorded', occurredAt: '2025-01-01T00:00:00Z', data: { n }, actor, schemaVersion: 1 });
+const event = (n: number): NewEvent => ({
+  type: 'VisitRecorded',
+  occurredAt: '2025-01-01T00:00:00Z',
+  data: { n },
+  actor,
+  schemaVersion: 1,
+});
 
 /** Every stream's versions in the order its messages arrived, counting each event once. */
 const versionsByStream = (messages: readonly KafkaMessage[]) => eventsByStream(messages).streams;
@@ -32,7 +38,11 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
 
   it('publishes every event of 8 concurrent writers exactly once, each stream in version order', async () => {
     const prefix = uniquePrefix();
-    const relay = new Relay(db.pool, createKafka(testBrokers(), 'relay', logger), logger, { topicPrefix: prefix, partitions: 3, batchSize: 500 });
+    const relay = new Relay(db.pool, createKafka(testBrokers(), 'relay', logger), logger, {
+      topicPrefix: prefix,
+      partitions: 3,
+      batchSize: 500,
+    });
     await relay.start();
     const reader = new TopicReader(testKafka(), topicNames(prefix).events);
     const store = new PostgresEventStore(db.pool);
@@ -102,7 +112,8 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
     try {
       await relay.start();
       const projects = Array.from({ length: 10 }, () => randomUUID());
-      for (const projectId of projects) expect((await call(url, 'POST', '/v1/projects', { body: leadBody({ projectId }) })).status).toBe(201);
+      for (const projectId of projects)
+        expect((await call(url, 'POST', '/v1/projects', { body: leadBody({ projectId }) })).status).toBe(201);
       let reader = await new TopicReader(testKafka([broker.brokers]), topicNames(prefix).events).start();
       await reader.waitFor(10);
       await reader.stop();

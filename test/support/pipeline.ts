@@ -50,7 +50,8 @@ export async function startPipeline(): Promise<Pipeline> {
     async batch(commands) {
       const answer = await call(ingest.url, 'POST', '/v1/batch', { body: { commands } });
       const refused = answer.body.results.filter((r: { status: number }) => r.status !== 201);
-      if (answer.status !== 200 || refused.length > 0) throw new Error(`batch refused: ${JSON.stringify(refused.length ? refused : answer.body)}`);
+      if (answer.status !== 200 || refused.length > 0)
+        throw new Error(`batch refused: ${JSON.stringify(refused.length ? refused : answer.body)}`);
       return Math.max(...answer.body.results.map((r: { body: { position: number } }) => r.body.position));
     },
     async get(path) {

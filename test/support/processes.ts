@@ -26,7 +26,9 @@ export class Running {
       const match = pattern.exec(this.output);
       if (match) return match;
       if (this.exited || Date.now() > deadline) {
-        throw new Error(`no ${pattern} in the output (${this.exited ? `exited ${JSON.stringify(this.exited)}` : 'timed out'}):\n${this.output.slice(-3000)}`);
+        throw new Error(
+          `no ${pattern} in the output (${this.exited ? `exited ${JSON.stringify(this.exited)}` : 'timed out'}):\n${this.output.slice(-3000)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -62,7 +64,13 @@ export function runApp(name: string, env: Record<string, string>): Running {
 
 /** Runs a script of scripts/ (e.g. start.js) as `npm` would. */
 export function runScript(name: string, args: string[], env: Record<string, string>): Running {
-  return new Running(spawn(process.execPath, [join(ROOT, 'scripts', name), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return new Running(
+    spawn(process.execPath, [join(ROOT, 'scripts', name), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -12,7 +12,10 @@ export function testDeps(db: TestDatabase, env: Record<string, string> = {}): Se
 }
 
 /** The ingest API listening on a free port of loopback: requests go over real HTTP. */
-export async function startIngestApi(db: TestDatabase, env: Record<string, string> = {}): Promise<{ url: string; app: NestFastifyApplication }> {
+export async function startIngestApi(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+): Promise<{ url: string; app: NestFastifyApplication }> {
   const app = await createIngestApi(testDeps(db, env));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };

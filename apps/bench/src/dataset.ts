@@ -24,7 +24,13 @@ export interface Dataset {
 const actor = { kind: 'system' as const, id: 'bench' };
 
 export function buildDataset(reference: ReferenceData, options: { seed: number; projects: number; maxVisits?: number }): Dataset {
-  const commands = syntheticYear(reference, { seed: options.seed, year: reference.plan.year, projects: options.projects, maxVisits: options.maxVisits, notAfter: new Date() });
+  const commands = syntheticYear(reference, {
+    seed: options.seed,
+    year: reference.plan.year,
+    projects: options.projects,
+    maxVisits: options.maxVisits,
+    notAfter: new Date(),
+  });
   const ctx: DecideContext = { ref: reference, now: new Date() };
   const states = new Map<string, ProjectState | null>();
   const streams = new Map<string, NewEvent[]>();

@@ -27,7 +27,15 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',
 
 const SIZES = smoke
   ? { appendProjects: 800, ingestProjects: 1000, largeProjects: 1500, loadSeconds: 3, confirmSeconds: 3, rates: [1000], e2eSeconds: 3 }
-  : { appendProjects: 8000, ingestProjects: 12000, largeProjects: 150_000, loadSeconds: 20, confirmSeconds: 60, rates: [1000, 2000, 3000, 4000, 6000, 8000], e2eSeconds: 30 };
+  : {
+      appendProjects: 8000,
+      ingestProjects: 12000,
+      largeProjects: 150_000,
+      loadSeconds: 20,
+      confirmSeconds: 60,
+      rates: [1000, 2000, 3000, 4000, 6000, 8000],
+      e2eSeconds: 30,
+    };
 
 const TARGETS: Record<string, string> = {
   ingest_events_per_s: '≥ 20,000',
@@ -99,8 +107,18 @@ async function main(): Promise<void> {
         log('sustained rate search');
         let best = 0;
         for (const rate of SIZES.rates) {
-          const run = await steadyLoad(api, reference, { perSecond: rate, seconds: SIZES.loadSeconds, lanes: 4, batchSize: 500, seed: rate, measureKpis: false, measureE2e: false });
-          log(`  ${rate}/s offered: ${Math.round(run.achievedPerSecond)}/s committed, lag ${run.lag.join(' ')} → ${run.lagSteady ? 'steady' : 'growing'}`);
+          const run = await steadyLoad(api, reference, {
+            perSecond: rate,
+            seconds: SIZES.loadSeconds,
+            lanes: 4,
+            batchSize: 500,
+            seed: rate,
+            measureKpis: false,
+            measureE2e: false,
+          });
+          log(
+            `  ${rate}/s offered: ${Math.round(run.achievedPerSecond)}/s committed, lag ${run.lag.join(' ')} → ${run.lagSteady ? 'steady' : 'growing'}`,
+          );
           await drain(api);
           if (!run.lagSteady || run.achievedPerSecond < 0.95 * rate) break;
           best = rate;
@@ -110,8 +128,18 @@ async function main(): Promise<void> {
         const sustained: number[] = [];
         const kpiUnderLoad: number[] = [];
         for (let i = 0; i < RUNS; i++) {
-          const run = await steadyLoad(api, reference, { perSecond: best, seconds: SIZES.confirmSeconds, lanes: 4, batchSize: 500, seed: 7000 + i, measureKpis: true, measureE2e: false });
-          log(`  run ${i + 1}: ${Math.round(run.achievedPerSecond)}/s, lag ${run.lagSteady ? 'steady' : 'growing'}, kpi p99 ${p(run.kpiMs, 0.99).toFixed(1)} ms`);
+          const run = await steadyLoad(api, reference, {
+            perSecond: best,
+            seconds: SIZES.confirmSeconds,
+            lanes: 4,
+            batchSize: 500,
+            seed: 7000 + i,
+            measureKpis: true,
+            measureE2e: false,
+          });
+          log(
+            `  run ${i + 1}: ${Math.round(run.achievedPerSecond)}/s, lag ${run.lagSteady ? 'steady' : 'growing'}, kpi p99 ${p(run.kpiMs, 0.99).toFixed(1)} ms`,
+          );
           sustained.push(run.lagSteady ? run.achievedPerSecond : 0);
           kpiUnderLoad.push(p(run.kpiMs, 0.99));
           await drain(api);
@@ -123,7 +151,15 @@ async function main(): Promise<void> {
         const p50: number[] = [];
         const p99: number[] = [];
         for (let i = 0; i < RUNS; i++) {
-          const run = await steadyLoad(api, reference, { perSecond: best / 2, seconds: SIZES.e2eSeconds, lanes: 4, batchSize: 100, seed: 9000 + i, measureKpis: false, measureE2e: true });
+          const run = await steadyLoad(api, reference, {
+            perSecond: best / 2,
+            seconds: SIZES.e2eSeconds,
+            lanes: 4,
+            batchSize: 100,
+            seed: 9000 + i,
+            measureKpis: false,
+            measureE2e: true,
+          });
           p50.push(p(run.e2eMs, 0.5));
           p99.push(p(run.e2eMs, 0.99));
           await drain(api);
@@ -152,14 +188,21 @@ async function main(): Promise<void> {
       const { rows } = await largeDb.pool.query('SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events');
       await largeDb.pool.query('VACUUM ANALYZE');
       await largeDb.pool.end();
-      const queryOnly = await startServices({ ...process.env, DATABASE_URL: largeDb.url, ADMIN_API_KEY: key, LOG_LEVEL: 'warn' }, ['query-api']);
+      const queryOnly = await startServices({ ...process.env, DATABASE_URL: largeDb.url, ADMIN_API_KEY: key, LOG_LEVEL: 'warn' }, [
+        'query-api',
+      ]);
       try {
         const queryApi: Api = { ingestUrl: '', queryUrl: queryOnly.queryUrl, key };
         const year = reference.plan.year;
         log('KPI queries, idle');
-        figures.kpi_query_p99_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, Array(smoke ? 100 : 500).fill(`/v1/kpis?year=${year}`)), 0.99));
+        figures.kpi_query_p99_ms = await repeat(RUNS, async () =>
+          p(await queryLatencies(queryApi, Array(smoke ? 100 : 500).fill(`/v1/kpis?year=${year}`)), 0.99),
+        );
         const span = [rows[0].first.getTime(), rows[0].last.getTime()];
-        const asOfPaths = Array.from({ length: smoke ? 5 : 20 }, (_, i) => `/v1/kpis?year=${year}&asOf=${new Date(span[0] + ((i + 0.5) / (smoke ? 5 : 20)) * (span[1] - span[0])).toISOString()}`);
+        const asOfPaths = Array.from(
+          { length: smoke ? 5 : 20 },
+          (_, i) => `/v1/kpis?year=${year}&asOf=${new Date(span[0] + ((i + 0.5) / (smoke ? 5 : 20)) * (span[1] - span[0])).toISOString()}`,
+        );
         log('asOf queries');
         figures.asof_query_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, asOfPaths, 2), 0.5));
         console.log(`\nlarge store: ${large.events} events, ${SIZES.largeProjects} projects`);
@@ -177,7 +220,9 @@ async function main(): Promise<void> {
     ingest_vs_baseline: ratio('ingest_events_per_s', 'baseline_pg_events_per_s'),
     ours_vs_peer_append: ratio('ours_append_events_per_s', 'peer_append_events_per_s'),
   };
-  console.log(`\ningest / baseline = ${ratios.ingest_vs_baseline?.toFixed(3) ?? '—'}   ours / peer append = ${ratios.ours_vs_peer_append?.toFixed(2) ?? '—'}`);
+  console.log(
+    `\ningest / baseline = ${ratios.ingest_vs_baseline?.toFixed(3) ?? '—'}   ours / peer append = ${ratios.ours_vs_peer_append?.toFixed(2) ?? '—'}`,
+  );
   if (jsonFile) {
     writeFileSync(jsonFile, JSON.stringify({ smoke, machine: await machine(serverUrl), figures, ratios }, null, 2));
     console.log(`figures written to ${jsonFile}`);
@@ -188,7 +233,9 @@ async function main(): Promise<void> {
 async function drain(api: Api): Promise<void> {
   const headers = { authorization: `Bearer ${api.key}` };
   for (;;) {
-    const status = (await fetch(`${api.queryUrl}/v1/projections/status`, { headers }).then((r) => r.json())) as { projections: { lagEvents: number }[] };
+    const status = (await fetch(`${api.queryUrl}/v1/projections/status`, { headers }).then((r) => r.json())) as {
+      projections: { lagEvents: number }[];
+    };
     if (status.projections[0].lagEvents === 0) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -208,7 +255,9 @@ function printTable(figures: Record<string, Figure>): void {
   for (const name of Object.keys(TARGETS)) {
     const f = figures[name];
     if (!f) continue;
-    console.log(`${name.padEnd(30)} ${format(name, f.median).padStart(10)} ${format(name, f.min).padStart(10)} ${format(name, f.max).padStart(10)}   ${TARGETS[name]}`);
+    console.log(
+      `${name.padEnd(30)} ${format(name, f.median).padStart(10)} ${format(name, f.min).padStart(10)} ${format(name, f.max).padStart(10)}   ${TARGETS[name]}`,
+    );
   }
 }
 

@@ -49,7 +49,10 @@ export function commandSupply(reference: ReferenceData, seed: number): (size: nu
   let buffer: Command[] = [];
   let round = 0;
   return (size) => {
-    while (buffer.length < size) buffer = buffer.concat(syntheticYear(reference, { seed: seed * 1000 + round++, year: reference.plan.year, projects: 400, notAfter: new Date() }));
+    while (buffer.length < size)
+      buffer = buffer.concat(
+        syntheticYear(reference, { seed: seed * 1000 + round++, year: reference.plan.year, projects: 400, notAfter: new Date() }),
+      );
     return buffer.splice(0, size);
   };
 }
@@ -75,7 +78,15 @@ export interface LoadResult {
 export async function steadyLoad(
   api: Api,
   reference: ReferenceData,
-  options: { perSecond: number; seconds: number; lanes: number; batchSize: number; seed: number; measureKpis: boolean; measureE2e: boolean },
+  options: {
+    perSecond: number;
+    seconds: number;
+    lanes: number;
+    batchSize: number;
+    seed: number;
+    measureKpis: boolean;
+    measureE2e: boolean;
+  },
 ): Promise<LoadResult> {
   const { perSecond, seconds, lanes, batchSize } = options;
   const intervalMs = (batchSize * lanes * 1000) / perSecond;
@@ -110,7 +121,9 @@ export async function steadyLoad(
   };
   const sampler = async () => {
     while (performance.now() < end) {
-      const status = await fetch(`${api.queryUrl}/v1/projections/status`, { headers: json(api.key) }).then((r) => r.json() as Promise<{ projections: { lagEvents: number }[] }>);
+      const status = await fetch(`${api.queryUrl}/v1/projections/status`, { headers: json(api.key) }).then(
+        (r) => r.json() as Promise<{ projections: { lagEvents: number }[] }>,
+      );
       lag.push(status.projections[0].lagEvents);
       await sleep(1000);
     }
@@ -154,4 +167,8 @@ export async function queryLatencies(api: Api, paths: readonly string[], warmup 
   return times.sort((a, b) => a - b);
 }
 
-export const p = (values: readonly number[], q: number) => percentile([...values].sort((a, b) => a - b), q);
+export const p = (values: readonly number[], q: number) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    q,
+  );

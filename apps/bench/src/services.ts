@@ -28,10 +28,18 @@ export async function startServices(env: NodeJS.ProcessEnv, apps: readonly strin
   );
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const queryUrl = `http://127.0.0.1:${queryPort}`;
-  for (const [app, url] of [['ingest-api', ingestUrl], ['query-api', queryUrl]] as const) {
+  for (const [app, url] of [
+    ['ingest-api', ingestUrl],
+    ['query-api', queryUrl],
+  ] as const) {
     if (!apps.includes(app)) continue;
     const deadline = Date.now() + 60_000;
-    while (!(await fetch(`${url}/health`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (Date.now() > deadline) throw new Error(`${app} did not start`);
       await sleep(200);
     }

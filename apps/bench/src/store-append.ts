@@ -21,7 +21,10 @@ const count = (streams: readonly StreamAppend[]) => streams.reduce((n, s) => n +
 export async function baselineInsert(pool: Pool, streams: readonly StreamAppend[], concurrency: number): Promise<number> {
   await pool.query('CREATE TABLE IF NOT EXISTS bench_baseline_events (LIKE events INCLUDING ALL)');
   const rows = renamed(streams).flatMap((s) =>
-    s.events.map((e, i) => [randomUUID(), e.type, s.streamId, i + 1, e.occurredAt, e.schemaVersion, JSON.stringify(e.actor), JSON.stringify(e.data)] as const),
+    s.events.map(
+      (e, i) =>
+        [randomUUID(), e.type, s.streamId, i + 1, e.occurredAt, e.schemaVersion, JSON.stringify(e.actor), JSON.stringify(e.data)] as const,
+    ),
   );
   const chunks: (typeof rows)[] = [];
   for (let i = 0; i < rows.length; i += 1000) chunks.push(rows.slice(i, i + 1000));
@@ -59,7 +62,11 @@ export async function peerAppend(connectionString: string, streams: readonly Str
     await inParallel(fresh, concurrency, async (stream) => {
       await store.appendToStream(
         stream.streamId,
-        stream.events.map((e) => ({ type: e.type, data: e.data as Record<string, unknown>, metadata: { occurredAt: e.occurredAt, actor: e.actor } })),
+        stream.events.map((e) => ({
+          type: e.type,
+          data: e.data as Record<string, unknown>,
+          metadata: { occurredAt: e.occurredAt, actor: e.actor },
+        })),
         { expectedStreamVersion: STREAM_DOES_NOT_EXIST },
       );
     });

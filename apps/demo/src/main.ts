@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   const refused = new Map<string, number>();
   const started = Date.now();
   for (let i = 0; i < commands.length; i += 1000) {
-    const response = await fetch(`${ingest}/v1/batch`, { method: 'POST', headers, body: JSON.stringify({ commands: commands.slice(i, i + 1000) }) });
+    const response = await fetch(`${ingest}/v1/batch`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ commands: commands.slice(i, i + 1000) }),
+    });
     if (response.status !== 200) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
     const { results } = (await response.json()) as { results: { status: number; body: { position?: number; error?: { code: string } } }[] };
     for (const r of results) {
@@ -42,15 +46,21 @@ async function main(): Promise<void> {
       else refused.set(r.body.error?.code ?? String(r.status), (refused.get(r.body.error?.code ?? String(r.status)) ?? 0) + 1);
     }
   }
-  console.log(`stored through position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`);
+  console.log(
+    `stored through position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`,
+  );
 
-  const report = await fetchJson(`${query}/v1/kpis?year=${year}&minPosition=${position}`, headers, 120_000);
+  const report = await fetchKpiReport(`${query}/v1/kpis?year=${year}&minPosition=${position}`, headers, 120_000);
   console.log(`\n${reference.plan.name} — ${year} (as of ${report.asOf})\n`);
-  printTable(report.kpis as KpiResult[]);
-  const units = await fetchJson(`${query}/v1/kpis/units?year=${year}`, headers);
-  const mega = (units.kpis as KpiResult[]).filter((k) => k.code === 'unit.mega_signed_count');
-  console.log(`\nunits with a major project (unit.mega_signed_count met): ${mega.filter((k) => k.status === 'met').length} of ${mega.length}`);
-  console.log(`more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/funnel?year=${year}, ${query}/docs`);
+  printTable(report.kpis);
+  const units = await fetchKpiReport(`${query}/v1/kpis/units?year=${year}`, headers);
+  const mega = units.kpis.filter((k) => k.code === 'unit.mega_signed_count');
+  console.log(
+    `\nunits with a major project (unit.mega_signed_count met): ${mega.filter((k) => k.status === 'met').length} of ${mega.length}`,
+  );
+  console.log(
+    `more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/funnel?year=${year}, ${query}/docs`,
+  );
 }
 
 function printTable(kpis: readonly KpiResult[]): void {
@@ -63,14 +73,23 @@ function printTable(kpis: readonly KpiResult[]): void {
   ]);
   const width = (s: string) => [...s].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => width(r[i]))));
-  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell + ' '.repeat(widths[i] - width(cell)) : ' '.repeat(widths[i] - width(cell)) + cell)).join('  '));
+  for (const r of rows)
+    console.log(
+      r.map((cell, i) => (i === 0 ? cell + ' '.repeat(widths[i] - width(cell)) : ' '.repeat(widths[i] - width(cell)) + cell)).join('  '),
+    );
 }
 
-async function fetchJson(url: string, headers: Record<string, string>, timeoutMs = 30_000): Promise<any> {
+/** A KPI report of the query API (the parts printed here). */
+interface KpiReport {
+  readonly asOf: string;
+  readonly kpis: readonly KpiResult[];
+}
+
+async function fetchKpiReport(url: string, headers: Record<string, string>, timeoutMs = 30_000): Promise<KpiReport> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(url, { headers });
-    if (response.status === 200) return response.json();
+    if (response.status === 200) return (await response.json()) as KpiReport;
     if (response.status !== 503 || Date.now() > deadline) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
   }
 }
@@ -78,7 +97,10 @@ async function fetchJson(url: string, headers: Record<string, string>, timeoutMs
 async function waitForHealth(base: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${base} is not answering: start the system with npm start`);
     await new Promise((r) => setTimeout(r, 500));

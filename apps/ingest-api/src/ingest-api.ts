@@ -26,7 +26,7 @@ export function createIngestApi(deps: ServiceDeps): Promise<NestFastifyApplicati
     config: deps.config,
     logger: deps.logger,
     title: 'Investment pipeline — ingest (write side)',
-    description: 'Commands that record each investment project\'s life as events (contract §2, §4).',
+    description: "Commands that record each investment project's life as events (contract §2, §4).",
     documents: { 'asyncapi.json': asyncApiDocument(deps.config.kafkaTopicPrefix, deps.config.kafkaBrokers) },
     health: async () => {
       await deps.pool.query('SELECT 1');

@@ -42,7 +42,10 @@ export class KpiSnapshots {
   async publish(): Promise<number> {
     this.dirty = false;
     const now = new Date();
-    const periods: Period[] = [{ kind: 'year', year: this.year }, ...([1, 2, 3, 4] as const).map((quarter) => ({ kind: 'quarter' as const, year: this.year, quarter }))];
+    const periods: Period[] = [
+      { kind: 'year', year: this.year },
+      ...([1, 2, 3, 4] as const).map((quarter) => ({ kind: 'quarter' as const, year: this.year, quarter })),
+    ];
     const results: KpiResult[] = [];
     try {
       for (const period of periods) {

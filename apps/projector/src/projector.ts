@@ -136,7 +136,13 @@ export class Projector {
       messages: poison.map(({ message, reason }) => ({
         key: message.key,
         value: message.value,
-        headers: { ...message.headers, error: reason, 'source-topic': topic, 'source-partition': String(partition), 'source-offset': message.offset },
+        headers: {
+          ...message.headers,
+          error: reason,
+          'source-topic': topic,
+          'source-partition': String(partition),
+          'source-offset': message.offset,
+        },
       })),
     });
     deadLetterTotal.inc(poison.length);

@@ -42,7 +42,8 @@ export class KpiReports {
     const computation = (async () => {
       const position = await this.watermark.position();
       const now = new Date();
-      const results = scope === 'city' ? await this.kpis.city({ period, asOf: null, now }) : await this.kpis.units({ period, asOf: null, now });
+      const results =
+        scope === 'city' ? await this.kpis.city({ period, asOf: null, now }) : await this.kpis.units({ period, asOf: null, now });
       const report = { position, computedAt: now.getTime(), results };
       const known = this.reports.get(key);
       if (!known || known.position <= position) this.reports.set(key, report);

@@ -14,7 +14,12 @@ const PERIOD_QUERIES = [
   ApiQuery({ name: 'year', required: false, type: Number, example: 2025, description: "2000–2100; the plan's year when absent" }),
   ApiQuery({ name: 'quarter', required: false, type: Number, description: '1–4' }),
   ApiQuery({ name: 'month', required: false, type: Number, description: '1–12 (not with quarter)' }),
-  ApiQuery({ name: 'minPosition', required: false, type: Number, description: 'wait until the read models have applied this position (at most the last position stored)' }),
+  ApiQuery({
+    name: 'minPosition',
+    required: false,
+    type: Number,
+    description: 'wait until the read models have applied this position (at most the last position stored)',
+  }),
 ];
 const AS_OF_QUERY = ApiQuery({
   name: 'asOf',
@@ -22,9 +27,11 @@ const AS_OF_QUERY = ApiQuery({
   description: 'the report as recorded at this instant (ISO-8601 with offset, from 2000-01-01 to 24 h after the server clock)',
 });
 /** The period parameters; `asOf` only where the answer can be given as recorded at a past instant. */
-const withPeriodQueries = (options: { asOf: boolean }): MethodDecorator => (target, key, descriptor) => {
-  for (const decorate of options.asOf ? [...PERIOD_QUERIES, AS_OF_QUERY] : PERIOD_QUERIES) decorate(target, key, descriptor);
-};
+const withPeriodQueries =
+  (options: { asOf: boolean }): MethodDecorator =>
+  (target, key, descriptor) => {
+    for (const decorate of options.asOf ? [...PERIOD_QUERIES, AS_OF_QUERY] : PERIOD_QUERIES) decorate(target, key, descriptor);
+  };
 
 /** Every read endpoint of contract §4; any valid key may read. */
 @ApiTags('read')
@@ -178,6 +185,11 @@ export class ReadController {
     // A cached report says how far it counts; only a client that asks for a position waits for one.
     if (minPosition !== undefined) await this.freshness.require(minPosition);
     const report = await this.kpiReports.current(scope, period, minPosition);
-    return { period: periodLabel(period), asOf: new Date(report.computedAt).toISOString(), position: report.position, kpis: report.results };
+    return {
+      period: periodLabel(period),
+      asOf: new Date(report.computedAt).toISOString(),
+      position: report.position,
+      kpis: report.results,
+    };
   }
 }

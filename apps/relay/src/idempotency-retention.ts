@@ -32,7 +32,9 @@ export class IdempotencyRetention {
 
   /** Deletes the answers older than the retention; returns how many. */
   async purge(): Promise<number> {
-    const { rowCount } = await this.pool.query(`DELETE FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 day'`, [this.retentionDays]);
+    const { rowCount } = await this.pool.query(`DELETE FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 day'`, [
+      this.retentionDays,
+    ]);
     if (rowCount) this.logger.info({ purged: rowCount, retentionDays: this.retentionDays }, 'idempotency answers purged');
     return rowCount ?? 0;
   }

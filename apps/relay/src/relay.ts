@@ -140,7 +140,10 @@ export class Relay {
           await this.standBy();
           continue;
         }
-        this.logger.warn({ err: error, position: this.position, waitingOn: this.waitingOn, retryInMs: backoffMs }, 'publishing failed; retrying');
+        this.logger.warn(
+          { err: error, position: this.position, waitingOn: this.waitingOn, retryInMs: backoffMs },
+          'publishing failed; retrying',
+        );
         await this.producer?.disconnect().catch(() => undefined);
         this.producer = null;
         await this.sleep(backoffMs);

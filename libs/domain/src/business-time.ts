@@ -2,8 +2,7 @@
  * Business time (`occurredAt`, `signedAt`, `startedAt`): ISO-8601 with an explicit offset,
  * no more than 24 h ahead of the server clock. Stored and compared as instants.
  */
-const ISO_WITH_OFFSET =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');

@@ -43,13 +43,7 @@ export function checkOneOf(issues: Issues, field: string, value: unknown, allowe
   if (!isOneOf(allowed, value)) issues.push({ field, message: `must be one of: ${allowed.join(', ')}` });
 }
 
-export function checkReferenceCode(
-  issues: Issues,
-  field: string,
-  value: unknown,
-  codes: ReadonlyMap<string, unknown>,
-  what: string,
-): void {
+export function checkReferenceCode(issues: Issues, field: string, value: unknown, codes: ReadonlyMap<string, unknown>, what: string): void {
   if (typeof value !== 'string' || !codes.has(value)) {
     issues.push({ field, message: `is not a known ${what} code` });
   }
@@ -76,7 +70,10 @@ export function checkInvestor(issues: Issues, field: string, value: unknown): vo
   checkText(issues, `${field}.name`, value.name);
   if (value.creditCode !== undefined) {
     if (typeof value.creditCode !== 'string' || !isValidCreditCode(value.creditCode)) {
-      issues.push({ field: `${field}.creditCode`, message: 'is not a valid 18-character unified social credit code (check character wrong)' });
+      issues.push({
+        field: `${field}.creditCode`,
+        message: 'is not a valid 18-character unified social credit code (check character wrong)',
+      });
     }
   }
   checkOneOf(issues, `${field}.originRegion`, value.originRegion, ORIGIN_REGIONS);

@@ -25,10 +25,14 @@ export const textSchema: JsonSchema = {
   type: 'string',
   minLength: 1,
   maxLength: MAX_TEXT_LENGTH,
-  description: 'no NUL, unpaired surrogates or control characters; at least one character that is neither white space nor a format character',
+  description:
+    'no NUL, unpaired surrogates or control characters; at least one character that is neither white space nor a format character',
 };
 /** A note or reason: tab and line breaks allowed too. */
-export const multilineSchema: JsonSchema = { ...textSchema, description: 'no NUL, unpaired surrogates or control characters other than tab, CR and LF' };
+export const multilineSchema: JsonSchema = {
+  ...textSchema,
+  description: 'no NUL, unpaired surrogates or control characters other than tab, CR and LF',
+};
 const code = (file: string): JsonSchema => ({ type: 'string', description: `code from reference/${file}` });
 
 export const investorSchema: JsonSchema = {

@@ -5,8 +5,10 @@
  * fail every append committed with it.
  */
 
-// Unicode category Cc: C0 controls, DEL and the C1 controls.
+// Unicode category Cc: C0 controls, DEL and the C1 controls. (Matching control characters is the point.)
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
 const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /** A character a reader can see: neither white space nor a format character (Cf, e.g. U+200B). */
 const VISIBLE = /[^\s\p{Cf}]/u;

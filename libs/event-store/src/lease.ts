@@ -85,7 +85,11 @@ export class Lease {
     if (this.token === null) return;
     const token = this.token;
     this.token = null;
-    await this.pool.query('UPDATE leases SET expires_at = now() WHERE name = $1 AND holder = $2 AND token = $3', [this.name, this.holder, token]);
+    await this.pool.query('UPDATE leases SET expires_at = now() WHERE name = $1 AND holder = $2 AND token = $3', [
+      this.name,
+      this.holder,
+      token,
+    ]);
   }
 
   /** Forget the lease locally (after an error that leaves its state unknown). */

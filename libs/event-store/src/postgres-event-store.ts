@@ -110,7 +110,10 @@ export class PostgresEventStore {
     try {
       client = await this.pool.connect();
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
-      const actual = await currentVersions(client, group.flatMap((q) => q.appends.map((a) => a.streamId)));
+      const actual = await currentVersions(
+        client,
+        group.flatMap((q) => q.appends.map((a) => a.streamId)),
+      );
       const accepted: QueuedAppend[] = [];
       for (const queued of group) {
         const stale = queued.appends.find((a) => (actual.get(a.streamId) ?? 0) !== a.expectedVersion);
@@ -244,7 +247,10 @@ export class PostgresEventStore {
 
   /** Cheap early refusal of a stale append; the unique (stream_id, version) constraint is the guarantee. */
   private async checkVersions(client: PoolClient, appends: readonly StreamAppend[]): Promise<void> {
-    const actual = await currentVersions(client, appends.map((a) => a.streamId));
+    const actual = await currentVersions(
+      client,
+      appends.map((a) => a.streamId),
+    );
     for (const append of appends) {
       const current = actual.get(append.streamId) ?? 0;
       if (current !== append.expectedVersion) throw new StreamVersionConflict(append.streamId, append.expectedVersion, current);

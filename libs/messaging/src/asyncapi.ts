@@ -16,15 +16,27 @@ import {
 import { TOPIC_MAX_MESSAGE_BYTES } from './limits';
 import { topicNames } from './topics';
 
-const object = (required: string[], properties: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', additionalProperties: false, required, properties });
+const object = (required: string[], properties: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 
 /** Each event type's `data`, as the deciders write it (times in UTC, texts trimmed, credit codes upper-case). */
 export const EVENT_DATA_SCHEMAS: Readonly<Record<DomainEvent['type'], JsonSchema>> = {
   LeadRegistered: object(['projectId', ...FACT_NAMES], { projectId: uuidSchema, ...factSchemas }),
   VisitRecorded: object(['projectId', 'direction'], { projectId: uuidSchema, direction: visitDirectionSchema, note: multilineSchema }),
-  FundInvestmentMade: object(['projectId', 'fund', 'amountWan'], { projectId: uuidSchema, fund: fundSchema, amountWan: wanSchema('amount') }),
+  FundInvestmentMade: object(['projectId', 'fund', 'amountWan'], {
+    projectId: uuidSchema,
+    fund: fundSchema,
+    amountWan: wanSchema('amount'),
+  }),
   ProjectSigned: object(['projectId', 'signedAmountWan'], { projectId: uuidSchema, signedAmountWan: wanSchema('signed amount') }),
-  ProjectStarted: object(['projectId', 'startedInvestmentWan'], { projectId: uuidSchema, startedInvestmentWan: wanSchema('started investment') }),
+  ProjectStarted: object(['projectId', 'startedInvestmentWan'], {
+    projectId: uuidSchema,
+    startedInvestmentWan: wanSchema('started investment'),
+  }),
   ProjectCorrected: object(['projectId', 'changes', 'reason'], { projectId: uuidSchema, changes: changesSchema, reason: multilineSchema }),
   ProjectDropped: object(['projectId', 'reason'], { projectId: uuidSchema, reason: multilineSchema }),
   ActivityHeld: object(['activityId', ...Object.keys(activityFactSchemas)], { activityId: uuidSchema, ...activityFactSchemas }),
@@ -41,7 +53,10 @@ const EVENT_DESCRIPTIONS: Readonly<Record<DomainEvent['type'], string>> = {
   ActivityHeld: 'A promotion activity (招商活动): the first and only event of its stream.',
 };
 
-const actorSchema = object(['kind', 'id'], { kind: { type: 'string', enum: ['team', 'partner', 'user', 'system'] }, id: { type: 'string' } });
+const actorSchema = object(['kind', 'id'], {
+  kind: { type: 'string', enum: ['team', 'partner', 'user', 'system'] },
+  id: { type: 'string' },
+});
 
 /** The envelope of an event of `type` (contract §2), with its `data`. */
 export function envelopeSchema(type: DomainEvent['type']): JsonSchema {
@@ -61,17 +76,20 @@ export function envelopeSchema(type: DomainEvent['type']): JsonSchema {
 }
 
 /** A KPI result as the snapshot topic carries it (contract §3). */
-export const KPI_RESULT_SCHEMA: JsonSchema = object(['code', 'label', 'scope', 'period', 'actual', 'target', 'comparator', 'progress', 'status'], {
-  code: { type: 'string', example: 'signed_total_wan' },
-  label: { type: 'string', description: 'Chinese, from the targets file' },
-  scope: { type: 'string', description: '`city` or a unit code' },
-  period: { type: 'string', pattern: '^\\d{4}(-Q[1-4]|-\\d{2})?$', example: '2025-Q1' },
-  actual: { type: ['number', 'null'], description: 'null only for a share with nothing to share' },
-  target: { type: ['number', 'null'] },
-  comparator: { type: ['string', 'null'], enum: ['>=', '>', null] },
-  progress: { type: ['number', 'null'], description: 'actual ÷ target' },
-  status: { type: ['string', 'null'], enum: ['met', 'on_track', 'behind', null] },
-});
+export const KPI_RESULT_SCHEMA: JsonSchema = object(
+  ['code', 'label', 'scope', 'period', 'actual', 'target', 'comparator', 'progress', 'status'],
+  {
+    code: { type: 'string', example: 'signed_total_wan' },
+    label: { type: 'string', description: 'Chinese, from the targets file' },
+    scope: { type: 'string', description: '`city` or a unit code' },
+    period: { type: 'string', pattern: '^\\d{4}(-Q[1-4]|-\\d{2})?$', example: '2025-Q1' },
+    actual: { type: ['number', 'null'], description: 'null only for a share with nothing to share' },
+    target: { type: ['number', 'null'] },
+    comparator: { type: ['string', 'null'], enum: ['>=', '>', null] },
+    progress: { type: ['number', 'null'], description: 'actual ÷ target' },
+    status: { type: ['string', 'null'], enum: ['met', 'on_track', 'behind', null] },
+  },
+);
 
 const stringHeader = (description: string): JsonSchema => ({ type: 'string', description });
 
@@ -92,7 +110,10 @@ export function asyncApiDocument(prefix = '', configuredBrokers: readonly string
         title: type,
         summary: EVENT_DESCRIPTIONS[type],
         contentType: 'application/json',
-        headers: object(['type', 'position'], { type: { type: 'string', const: type }, position: stringHeader('the event position, in decimal') }),
+        headers: object(['type', 'position'], {
+          type: { type: 'string', const: type },
+          position: stringHeader('the event position, in decimal'),
+        }),
         payload: envelopeSchema(type),
         bindings: kafkaKey('the stream id (`project-<uuid>` or `activity-<uuid>`): per-stream order'),
       },
@@ -127,15 +148,36 @@ export function asyncApiDocument(prefix = '', configuredBrokers: readonly string
       kpiSnapshots: {
         address: topics.kpiSnapshots,
         title: 'KPI snapshots (compacted)',
-        description: "The latest result of each KPI for the plan year's year and quarters, keyed `<code>|<scope>|<period>`; sent when it changes.",
+        description:
+          "The latest result of each KPI for the plan year's year and quarters, keyed `<code>|<scope>|<period>`; sent when it changes.",
         messages: { kpiResult: { $ref: '#/components/messages/kpiResult' } },
       },
     },
     operations: {
-      publishEvents: { action: 'send', channel: { $ref: '#/channels/events' }, summary: 'The relay publishes the store in commit order.', messages: EVENT_TYPES.map((t) => ({ $ref: `#/channels/events/messages/${t}` })) },
-      consumeEvents: { action: 'receive', channel: { $ref: '#/channels/events' }, summary: 'The projector (and any consumer) applies the events.', messages: EVENT_TYPES.map((t) => ({ $ref: `#/channels/events/messages/${t}` })) },
-      deadLetter: { action: 'send', channel: { $ref: '#/channels/eventsDlq' }, summary: 'The projector sets aside what it cannot apply.', messages: [{ $ref: '#/channels/eventsDlq/messages/deadLetter' }] },
-      publishKpiSnapshots: { action: 'send', channel: { $ref: '#/channels/kpiSnapshots' }, summary: 'The projector publishes changed KPI results.', messages: [{ $ref: '#/channels/kpiSnapshots/messages/kpiResult' }] },
+      publishEvents: {
+        action: 'send',
+        channel: { $ref: '#/channels/events' },
+        summary: 'The relay publishes the store in commit order.',
+        messages: EVENT_TYPES.map((t) => ({ $ref: `#/channels/events/messages/${t}` })),
+      },
+      consumeEvents: {
+        action: 'receive',
+        channel: { $ref: '#/channels/events' },
+        summary: 'The projector (and any consumer) applies the events.',
+        messages: EVENT_TYPES.map((t) => ({ $ref: `#/channels/events/messages/${t}` })),
+      },
+      deadLetter: {
+        action: 'send',
+        channel: { $ref: '#/channels/eventsDlq' },
+        summary: 'The projector sets aside what it cannot apply.',
+        messages: [{ $ref: '#/channels/eventsDlq/messages/deadLetter' }],
+      },
+      publishKpiSnapshots: {
+        action: 'send',
+        channel: { $ref: '#/channels/kpiSnapshots' },
+        summary: 'The projector publishes changed KPI results.',
+        messages: [{ $ref: '#/channels/kpiSnapshots/messages/kpiResult' }],
+      },
     },
     components: {
       messages: {

@@ -29,8 +29,10 @@ export function murmur2(key: Buffer): number {
 }
 
 /** The JVM clients' partition of a keyed message: positive murmur2 of the key modulo the partition count. */
-export const keyPartitioner: ICustomPartitioner = () => ({ partitionMetadata, message }) => {
-  if (message.key === null || message.key === undefined) throw new Error('every message we send has a key');
-  const key = Buffer.isBuffer(message.key) ? message.key : Buffer.from(message.key);
-  return (murmur2(key) & 0x7fffffff) % partitionMetadata.length;
-};
+export const keyPartitioner: ICustomPartitioner =
+  () =>
+  ({ partitionMetadata, message }) => {
+    if (message.key === null || message.key === undefined) throw new Error('every message we send has a key');
+    const key = Buffer.isBuffer(message.key) ? message.key : Buffer.from(message.key);
+    return (murmur2(key) & 0x7fffffff) % partitionMetadata.length;
+  };

@@ -63,7 +63,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
     problems.push(`DATABASE_URL=${databaseUrl}: must be postgres://user@host:port/database`);
   }
-  const kafkaBrokers = (env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const kafkaBrokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const broker of kafkaBrokers) {
     if (!/^[^:\s]+:\d+$/.test(broker)) problems.push(`KAFKA_BROKERS: ${broker} must be host:port`);
   }

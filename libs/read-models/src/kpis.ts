@@ -4,7 +4,6 @@ import type { Plan, ReferenceData, TargetDefinition } from '@app/reference-data'
 import { kpiStatus, type KpiStatus } from './kpi-status';
 import { LIVE_SCHEMA } from './schema';
 
-
 /** One KPI result (contract §3). */
 export interface KpiResult {
   readonly code: string;
@@ -40,7 +39,12 @@ export const CITY_KPI_CODES = [
   'sci_city_signed_count',
 ] as const;
 
-export const UNIT_KPI_CODES = ['unit.mega_signed_count', 'unit.fund_landed_count', 'unit.industry_chain_signed_count', 'unit.signed_total_wan'] as const;
+export const UNIT_KPI_CODES = [
+  'unit.mega_signed_count',
+  'unit.fund_landed_count',
+  'unit.industry_chain_signed_count',
+  'unit.signed_total_wan',
+] as const;
 
 /** Labels of the results the plan sets no target for (the targets file labels the others). */
 const UNTARGETED_LABELS: Readonly<Record<string, string>> = { 'unit.signed_total_wan': '签约额合计(万元)' };
@@ -77,7 +81,14 @@ export class KpiQueries {
   async city(query: KpiQuery): Promise<KpiResult[]> {
     const { start, end } = periodBounds(query.period, this.reference.timezone);
     const thresholds = this.thresholds();
-    const params = [start, end, query.asOf ?? query.now, thresholds.emergingShareMinSignedWan, thresholds.majorEmergingSignedWan, thresholds.sciCityUnit];
+    const params = [
+      start,
+      end,
+      query.asOf ?? query.now,
+      thresholds.emergingShareMinSignedWan,
+      thresholds.majorEmergingSignedWan,
+      thresholds.sciCityUnit,
+    ];
     const s = this.schema;
     const { rows } = await this.pool.query(
       `WITH f AS (
@@ -139,7 +150,13 @@ export class KpiQueries {
     const byUnit = new Map(rows.map((r) => [r.unit as string, r]));
     return units.flatMap(([code, unit]) =>
       UNIT_KPI_CODES.map((kpi) =>
-        this.result(kpi, code, Number(byUnit.get(code)?.[kpi] ?? 0), this.reference.plan.unit.filter((t) => t.kind === unit.kind), query),
+        this.result(
+          kpi,
+          code,
+          Number(byUnit.get(code)?.[kpi] ?? 0),
+          this.reference.plan.unit.filter((t) => t.kind === unit.kind),
+          query,
+        ),
       ),
     );
   }
@@ -148,7 +165,11 @@ export class KpiQueries {
     const periodKey = query.period.kind === 'year' ? 'year' : query.period.kind === 'quarter' ? `Q${query.period.quarter}` : null;
     const definition = targets.find((t) => t.code === code && t.period === periodKey);
     const label =
-      definition?.label ?? targets.find((t) => t.code === code && t.period === 'year')?.label ?? targets.find((t) => t.code === code)?.label ?? UNTARGETED_LABELS[code] ?? code;
+      definition?.label ??
+      targets.find((t) => t.code === code && t.period === 'year')?.label ??
+      targets.find((t) => t.code === code)?.label ??
+      UNTARGETED_LABELS[code] ??
+      code;
     const target = definition?.target ?? null;
     const progress = target === null || actual === null || target === 0 ? null : actual / target;
     let status: KpiStatus | null = null;
@@ -157,10 +178,25 @@ export class KpiQueries {
       const elapsed = elapsedShare(query.period, this.reference.timezone, query.asOf ?? query.now);
       status = kpiStatus({ met, progress, elapsed, isShare: SHARE_KPIS.has(code) });
     }
-    return { code, label, scope, period: periodLabel(query.period), actual, target, comparator: definition?.comparator ?? null, progress, status };
+    return {
+      code,
+      label,
+      scope,
+      period: periodLabel(query.period),
+      actual,
+      target,
+      comparator: definition?.comparator ?? null,
+      progress,
+      status,
+    };
   }
 
-  private thresholds(): { megaSignedWan: Partial<Record<UnitKind, number>>; emergingShareMinSignedWan: number; majorEmergingSignedWan: number; sciCityUnit: string } {
+  private thresholds(): {
+    megaSignedWan: Partial<Record<UnitKind, number>>;
+    emergingShareMinSignedWan: number;
+    majorEmergingSignedWan: number;
+    sciCityUnit: string;
+  } {
     const t = this.reference.plan.thresholds as Plan['thresholds'] & Record<string, unknown>;
     return {
       megaSignedWan: (t.megaSignedWan ?? {}) as Partial<Record<UnitKind, number>>,

@@ -27,7 +27,13 @@ export interface ApplyResult {
 }
 
 /** Events that change what the KPIs count, and so open a new row of project_facts. */
-const FACT_EVENTS = new Set<DomainEvent['type']>(['LeadRegistered', 'ProjectSigned', 'ProjectStarted', 'ProjectCorrected', 'ProjectDropped']);
+const FACT_EVENTS = new Set<DomainEvent['type']>([
+  'LeadRegistered',
+  'ProjectSigned',
+  'ProjectStarted',
+  'ProjectCorrected',
+  'ProjectDropped',
+]);
 
 /** Checks the shape of an envelope read from Kafka (or anywhere): a plain object until proven otherwise. */
 export function checkEnvelope(value: unknown): EventEnvelope | string {
@@ -95,7 +101,9 @@ export async function prepareEvents(
 ): Promise<PreparedChunk> {
   if (envelopes.length === 0) return { result: { applied: 0, duplicates: 0, failed: [], lastPosition: 0 }, write: async () => undefined };
   const streamIds = [...new Set(envelopes.map((e) => e.streamId))];
-  const projectIds = [...new Set(envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId))];
+  const projectIds = [
+    ...new Set(envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId)),
+  ];
   const versions = new Map<string, number>();
   const projects = new Map<string, ProjectState>();
   if (bulk) {
@@ -143,7 +151,12 @@ export async function prepareEvents(
         changedProjects.set(projectId, { state, version: envelope.version });
         if (FACT_EVENTS.has(event.type)) facts.push(factsRow(state, envelope.recordedAt));
         if (event.type === 'VisitRecorded') {
-          visits.push({ project_id: projectId, direction: event.data.direction, occurred_at: event.occurredAt, recorded_at: envelope.recordedAt });
+          visits.push({
+            project_id: projectId,
+            direction: event.data.direction,
+            occurred_at: event.occurredAt,
+            recorded_at: envelope.recordedAt,
+          });
         }
         if (event.type === 'FundInvestmentMade') {
           funds.push({
@@ -186,9 +199,17 @@ export async function prepareEvents(
       conflictKey: 'position',
       ignoreConflicts: true,
       columns: 'position bigint, stream_id text, version integer, reason text',
-      rows: failed.map(({ envelope, reason }) => ({ ...(envelope as EventEnvelope), stream_id: (envelope as EventEnvelope).streamId, reason })),
+      rows: failed.map(({ envelope, reason }) => ({
+        ...(envelope as EventEnvelope),
+        stream_id: (envelope as EventEnvelope).streamId,
+        reason,
+      })),
     },
-    { table: `${schema}.visits`, columns: 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz', rows: visits },
+    {
+      table: `${schema}.visits`,
+      columns: 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz',
+      rows: visits,
+    },
     {
       table: `${schema}.fund_investments`,
       columns: 'project_id uuid, fund text, municipal boolean, amount_wan bigint, occurred_at timestamptz, recorded_at timestamptz',
@@ -290,13 +311,22 @@ function projectRow(projectId: string, state: ProjectState, version: number): Re
  * slices written `concurrency` at a time on connections of their own (the rows are independent,
  * and most of the cost is the database parsing their JSON: ~30 MB/s a connection).
  */
-export async function writeRemembered(pool: Pool, schema: string, bulk: BulkLoad, options: { sliceSize?: number; concurrency?: number } = {}): Promise<void> {
+export async function writeRemembered(
+  pool: Pool,
+  schema: string,
+  bulk: BulkLoad,
+  options: { sliceSize?: number; concurrency?: number } = {},
+): Promise<void> {
   const sliceSize = options.sliceSize ?? 5_000;
   const slices: TableRows[] = [];
   const add = (table: string, columns: string, rows: Record<string, unknown>[]) => {
     for (let i = 0; i < rows.length; i += sliceSize) slices.push({ table, columns, rows: rows.slice(i, i + sliceSize) });
   };
-  add(`${schema}.streams`, STREAM_COLUMNS, [...bulk.versions].map(([stream_id, version]) => ({ stream_id, version })));
+  add(
+    `${schema}.streams`,
+    STREAM_COLUMNS,
+    [...bulk.versions].map(([stream_id, version]) => ({ stream_id, version })),
+  );
   add(
     `${schema}.projects`,
     PROJECT_COLUMNS,
@@ -369,7 +399,10 @@ async function writeAll(client: PoolClient, tables: readonly TableRows[]): Promi
         ? ''
         : ignoreConflicts
           ? ` ON CONFLICT (${conflictKey}) DO NOTHING`
-          : ` ON CONFLICT (${conflictKey}) DO UPDATE SET ${names.filter((n) => n !== conflictKey).map((n) => `${n} = excluded.${n}`).join(', ')}`;
+          : ` ON CONFLICT (${conflictKey}) DO UPDATE SET ${names
+              .filter((n) => n !== conflictKey)
+              .map((n) => `${n} = excluded.${n}`)
+              .join(', ')}`;
     return `w${i} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM jsonb_to_recordset($${i + 1}::jsonb) AS x(${columns})${onConflict})`;
   });
   await client.query(

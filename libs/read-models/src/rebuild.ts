@@ -102,6 +102,8 @@ export async function rebuildReadModels(
 
 /** Statistics for the fresh tables before the swap, so that the readers' first plans fit their sizes. */
 async function analyzeSchema(client: PoolClient, schema: string): Promise<void> {
-  const { rows } = await client.query(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = $1`, [schema]);
+  const { rows } = await client.query(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = $1`, [
+    schema,
+  ]);
   await client.query(`ANALYZE ${rows.map((r) => r.name).join(', ')}`);
 }

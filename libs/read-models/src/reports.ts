@@ -129,7 +129,9 @@ export class Reports {
     if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
     if (filter.channel) conditions.push(`${param(filter.channel)} = ANY(channels)`);
     if (filter.stalledDays !== undefined) {
-      conditions.push(`stage NOT IN ('started', 'dropped') AND last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`);
+      conditions.push(
+        `stage NOT IN ('started', 'dropped') AND last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`,
+      );
     }
     if (filter.cursor) conditions.push(`project_id > ${param(filter.cursor)}`);
     const { rows } = await this.pool.query(

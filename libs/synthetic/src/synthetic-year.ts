@@ -45,12 +45,30 @@ function weighted<T>(random: () => number, choices: readonly [T, number][]): T {
 }
 
 const REGIONS: [string, number][] = [
-  ['henan', 25], ['yrd', 16], ['gba', 14], ['jjj', 13], ['other_domestic', 14], ['hkmo', 4],
-  ['europe_us', 5], ['japan_korea', 4], ['asean', 2], ['central_asia', 1], ['other_overseas', 2],
+  ['henan', 25],
+  ['yrd', 16],
+  ['gba', 14],
+  ['jjj', 13],
+  ['other_domestic', 14],
+  ['hkmo', 4],
+  ['europe_us', 5],
+  ['japan_korea', 4],
+  ['asean', 2],
+  ['central_asia', 1],
+  ['other_overseas', 2],
 ];
 const CHANNEL_WEIGHTS: [string, number][] = [
-  ['industry_chain', 30], ['fund', 10], ['intermediary', 8], ['university', 6], ['park_vc', 5], ['research_institute', 3],
-  ['overseas', 6], ['live_commerce', 3], ['platform', 8], ['event', 12], ['other', 9],
+  ['industry_chain', 30],
+  ['fund', 10],
+  ['intermediary', 8],
+  ['university', 6],
+  ['park_vc', 5],
+  ['research_institute', 3],
+  ['overseas', 6],
+  ['live_commerce', 3],
+  ['platform', 8],
+  ['event', 12],
+  ['other', 9],
 ];
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const SURNAMES = ['华', '中', '新', '宇', '远', '恒', '天', '瑞', '鼎', '鸿', '汇', '嘉', '润', '博', '启', '安'];
@@ -63,7 +81,9 @@ export function syntheticYear(reference: ReferenceCatalog, options: SyntheticYea
   const notAfter = Math.min(options.notAfter?.getTime() ?? Infinity, Date.parse(`${options.year + 1}-01-01T00:00:00+08:00`) - 1);
   const iso = (ms: number) => new Date(Math.min(ms, notAfter)).toISOString().replace('Z', '+00:00');
   const units = [...reference.units.keys()];
-  const unitWeights = units.map((u) => [u, reference.units.get(u)!.kind === 'zone' ? 4 : reference.units.get(u)!.kind === 'special' ? 2 : 1] as [string, number]);
+  const unitWeights = units.map(
+    (u) => [u, reference.units.get(u)!.kind === 'zone' ? 4 : reference.units.get(u)!.kind === 'special' ? 2 : 1] as [string, number],
+  );
   const chains = [...reference.chains.keys()];
   const funds = [...reference.funds.keys()];
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
@@ -91,7 +111,14 @@ export function syntheticYear(reference: ReferenceCatalog, options: SyntheticYea
         originRegion: weighted(random, REGIONS),
         top500: random() < 0.05,
       },
-      industry: { chain: pick(chains), sector: weighted(random, [['emerging', 50], ['future', 15], ['other', 35]]) },
+      industry: {
+        chain: pick(chains),
+        sector: weighted(random, [
+          ['emerging', 50],
+          ['future', 15],
+          ['other', 35],
+        ]),
+      },
       industrial: random() < 0.7,
       channels: channels.length > 0 ? channels : [pick(CHANNELS)],
       unit: weighted(random, unitWeights),
@@ -110,25 +137,61 @@ export function syntheticYear(reference: ReferenceCatalog, options: SyntheticYea
     }
     if (random() < 0.06) {
       last += between(1, 20) * DAY;
-      out.push({ type: 'RecordFundInvestment', projectId, fund: pick(funds), amountWan: Math.round(amount * between(0.02, 0.2)) + 1, occurredAt: iso(last) });
+      out.push({
+        type: 'RecordFundInvestment',
+        projectId,
+        fund: pick(funds),
+        amountWan: Math.round(amount * between(0.02, 0.2)) + 1,
+        occurredAt: iso(last),
+      });
     }
     if (random() >= 0.4) continue;
     const signedAt = last + between(10, 120) * DAY;
     if (signedAt > notAfter) continue;
     out.push({ type: 'SignProject', projectId, signedAmountWan: amount, occurredAt: iso(signedAt) });
-    if (random() < 0.05) corrections.push({ type: 'CorrectProject', projectId, changes: { signedAmountWan: Math.round(amount * between(0.8, 1.2)) + 1 }, reason: '合同金额核对更正', occurredAt: iso(notAfter) });
-    if (random() < 0.02) corrections.push({ type: 'CorrectProject', projectId, changes: { signedAt: iso(signedAt - between(1, 9) * DAY) }, reason: '签约日期更正', occurredAt: iso(notAfter) });
-    if (random() < 0.01) corrections.push({ type: 'CorrectProject', projectId, changes: { unit: weighted(random, unitWeights) }, reason: '责任单位调整', occurredAt: iso(notAfter) });
+    if (random() < 0.05)
+      corrections.push({
+        type: 'CorrectProject',
+        projectId,
+        changes: { signedAmountWan: Math.round(amount * between(0.8, 1.2)) + 1 },
+        reason: '合同金额核对更正',
+        occurredAt: iso(notAfter),
+      });
+    if (random() < 0.02)
+      corrections.push({
+        type: 'CorrectProject',
+        projectId,
+        changes: { signedAt: iso(signedAt - between(1, 9) * DAY) },
+        reason: '签约日期更正',
+        occurredAt: iso(notAfter),
+      });
+    if (random() < 0.01)
+      corrections.push({
+        type: 'CorrectProject',
+        projectId,
+        changes: { unit: weighted(random, unitWeights) },
+        reason: '责任单位调整',
+        occurredAt: iso(notAfter),
+      });
     if (random() < 0.55) {
       const startedAt = signedAt + between(15, 150) * DAY;
       if (startedAt > notAfter - 25 * DAY) continue;
-      out.push({ type: 'StartProject', projectId, startedInvestmentWan: Math.max(1, Math.round(amount * between(0.2, 0.8))), occurredAt: iso(startedAt) });
+      out.push({
+        type: 'StartProject',
+        projectId,
+        startedInvestmentWan: Math.max(1, Math.round(amount * between(0.2, 0.8))),
+        occurredAt: iso(startedAt),
+      });
     }
   }
   for (let i = 0; i < (options.activities ?? Math.round(options.projects / 10)); i++) {
     ordered.push({
       type: 'RecordActivity',
-      kind: weighted(random, [['outbound', 55], ['inbound', 30], ['conference', 15]]),
+      kind: weighted(random, [
+        ['outbound', 55],
+        ['inbound', 30],
+        ['conference', 15],
+      ]),
       title: `${pick(['赴', '走进', '对接'])}${pick(['深圳', '上海', '北京', '杭州', '苏州', '香港', '新加坡', '首尔', '法兰克福'])}${pick(['产业链', '招商', '项目'])}推介会`,
       region: weighted(random, REGIONS),
       unit: weighted(random, unitWeights),

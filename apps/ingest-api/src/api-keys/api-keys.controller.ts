@@ -1,6 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, ValidationPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, type ValidationError } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateBy,
+  ValidateIf,
+  type ValidationError,
+} from 'class-validator';
 import { textProblem } from '@app/domain';
 import { ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, type ApiKeyInfo, type Role } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
@@ -93,7 +106,8 @@ export class ApiKeysController {
     if (dto.units !== undefined && dto.role !== 'writer' && dto.role !== 'reader') {
       details.push({ field: 'units', message: 'only a writer or reader key is limited to units' });
     }
-    if (dto.partnerId !== undefined && dto.role !== 'partner') details.push({ field: 'partnerId', message: 'only a partner key has a partnerId' });
+    if (dto.partnerId !== undefined && dto.role !== 'partner')
+      details.push({ field: 'partnerId', message: 'only a partner key has a partnerId' });
     if (details.length > 0) throw ApiError.of(400, 'invalid_input', `invalid input: ${details.map((d) => d.field).join(', ')}`, details);
     return this.keys.create(dto);
   }

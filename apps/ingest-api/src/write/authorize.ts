@@ -33,7 +33,9 @@ export function authorize(
     if (command.type === 'RegisterLead' || command.type === 'RecordActivity') units.add(command.unit);
     if (command.type === 'CorrectProject' && command.changes?.unit !== undefined) units.add(command.changes.unit);
     const outside = [...units].filter((unit) => !principal.units!.includes(unit as string));
-    return outside.length === 0 ? null : forbidden(`this key may write only for units ${principal.units.join(', ')}, not ${outside.join(', ')}`);
+    return outside.length === 0
+      ? null
+      : forbidden(`this key may write only for units ${principal.units.join(', ')}, not ${outside.join(', ')}`);
   }
   if (principal.role === 'writer') return null;
   return forbidden(`a ${principal.role} key may not write`);

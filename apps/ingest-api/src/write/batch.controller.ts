@@ -33,7 +33,10 @@ export class BatchController {
       },
     },
   })
-  async batch(@Body() body: unknown, @Req() req: AuthenticatedRequest): Promise<{ results: { index: number; status: number; body: unknown }[] }> {
+  async batch(
+    @Body() body: unknown,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<{ results: { index: number; status: number; body: unknown }[] }> {
     const items = batchItems(body);
     const requests = items.map((item): WriteRequest | Answer => {
       if (!isRecord(item)) return parseWriteRequest(undefined, item);
@@ -49,11 +52,18 @@ export class BatchController {
 
 function batchItems(body: unknown): unknown[] {
   if (!isRecord(body) || !Array.isArray(body.commands)) {
-    throw ApiError.of(400, 'invalid_input', 'the body must be {"commands": [...]}', [{ field: 'commands', message: 'must be a list of commands' }]);
+    throw ApiError.of(400, 'invalid_input', 'the body must be {"commands": [...]}', [
+      { field: 'commands', message: 'must be a list of commands' },
+    ]);
   }
   const unknown = Object.keys(body).filter((k) => k !== 'commands');
   if (unknown.length > 0) {
-    throw ApiError.of(400, 'invalid_input', 'unknown fields', unknown.map((field) => ({ field, message: 'is not a known field' })));
+    throw ApiError.of(
+      400,
+      'invalid_input',
+      'unknown fields',
+      unknown.map((field) => ({ field, message: 'is not a known field' })),
+    );
   }
   if (body.commands.length > MAX_BATCH_COMMANDS) {
     throw ApiError.of(413, 'payload_too_large', `a batch holds at most ${MAX_BATCH_COMMANDS} commands, not ${body.commands.length}`);

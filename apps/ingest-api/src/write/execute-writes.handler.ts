@@ -16,7 +16,14 @@ import {
   type ProjectEvent,
   type ProjectState,
 } from '@app/domain';
-import { CommitOutcomeUnknown, PostgresEventStore, StreamVersionConflict, type Actor, type EventEnvelope, type NewEvent } from '@app/event-store';
+import {
+  CommitOutcomeUnknown,
+  PostgresEventStore,
+  StreamVersionConflict,
+  type Actor,
+  type EventEnvelope,
+  type NewEvent,
+} from '@app/event-store';
 import { MAX_EVENT_DATA_BYTES } from '@app/messaging';
 import {
   ApiError,
@@ -60,7 +67,11 @@ interface Remembered {
   readonly answer: Answer;
 }
 
-const commandsTotal = new Counter({ name: 'commands_total', help: 'Write commands by type and answer status', labelNames: ['type', 'status'] });
+const commandsTotal = new Counter({
+  name: 'commands_total',
+  help: 'Write commands by type and answer status',
+  labelNames: ['type', 'status'],
+});
 
 /** Folded streams kept in memory, most recently used first out last. */
 const STREAM_CACHE_SIZE = 100_000;
@@ -135,10 +146,14 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
         return answers;
       } catch (error) {
         if (error instanceof CommitOutcomeUnknown) {
-          throw ApiError.unavailable('the database connection was lost while committing; resend the request with the same Idempotency-Key', 2);
+          throw ApiError.unavailable(
+            'the database connection was lost while committing; resend the request with the same Idempotency-Key',
+            2,
+          );
         }
         if (isTransientDatabaseError(error)) {
-          if (Date.now() + backoffMs > transientDeadline) throw ApiError.unavailable('the database is unavailable; nothing was written; retry', 2);
+          if (Date.now() + backoffMs > transientDeadline)
+            throw ApiError.unavailable('the database is unavailable; nothing was written; retry', 2);
           await new Promise((resolve) => setTimeout(resolve, backoffMs));
           backoffMs = Math.min(backoffMs * 2, 1_000);
           continue;

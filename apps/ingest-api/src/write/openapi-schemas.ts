@@ -19,13 +19,29 @@ const SCHEMAS: Record<WriteCommandType, { required: string[]; properties: Record
     required: ['name', 'investor', 'industry', 'industrial', 'channels', 'unit', 'plannedInvestmentWan', 'occurredAt'],
     properties: { projectId: uuidSchema, ...factSchemas, occurredAt: timeSchema },
   },
-  RecordVisit: { required: ['direction', 'occurredAt'], properties: { direction: visitDirectionSchema, note: multilineSchema, occurredAt: timeSchema } },
-  RecordFundInvestment: { required: ['fund', 'amountWan', 'occurredAt'], properties: { fund: fundSchema, amountWan: wanSchema('amount'), occurredAt: timeSchema } },
-  SignProject: { required: ['signedAmountWan', 'occurredAt'], properties: { signedAmountWan: wanSchema('signed amount'), occurredAt: timeSchema } },
-  StartProject: { required: ['startedInvestmentWan', 'occurredAt'], properties: { startedInvestmentWan: wanSchema('started investment'), occurredAt: timeSchema } },
+  RecordVisit: {
+    required: ['direction', 'occurredAt'],
+    properties: { direction: visitDirectionSchema, note: multilineSchema, occurredAt: timeSchema },
+  },
+  RecordFundInvestment: {
+    required: ['fund', 'amountWan', 'occurredAt'],
+    properties: { fund: fundSchema, amountWan: wanSchema('amount'), occurredAt: timeSchema },
+  },
+  SignProject: {
+    required: ['signedAmountWan', 'occurredAt'],
+    properties: { signedAmountWan: wanSchema('signed amount'), occurredAt: timeSchema },
+  },
+  StartProject: {
+    required: ['startedInvestmentWan', 'occurredAt'],
+    properties: { startedInvestmentWan: wanSchema('started investment'), occurredAt: timeSchema },
+  },
   CorrectProject: {
     required: ['changes', 'reason', 'occurredAt'],
-    properties: { changes: changesSchema, reason: multilineSchema, occurredAt: { ...timeSchema, description: 'when the correction was made' } },
+    properties: {
+      changes: changesSchema,
+      reason: multilineSchema,
+      occurredAt: { ...timeSchema, description: 'when the correction was made' },
+    },
   },
   DropProject: { required: ['reason', 'occurredAt'], properties: { reason: multilineSchema, occurredAt: timeSchema } },
   RecordActivity: {

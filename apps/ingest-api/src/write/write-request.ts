@@ -72,7 +72,10 @@ export function parseWriteRequest(
   const idempotencyKey = options.idempotencyKey;
   if (
     idempotencyKey !== undefined &&
-    (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200 || textProblem(idempotencyKey) !== null)
+    (typeof idempotencyKey !== 'string' ||
+      idempotencyKey.length === 0 ||
+      idempotencyKey.length > 200 ||
+      textProblem(idempotencyKey) !== null)
   ) {
     return errorAnswer(400, 'invalid_input', 'bad idempotency key', [
       { field: options.idempotencyKeyField ?? 'Idempotency-Key', message: 'must be a string of 1 to 200 visible characters' },
@@ -92,7 +95,11 @@ export function parseWriteRequest(
     idempotencyKey: (idempotencyKey as string | undefined) ?? null,
     // Only a request that may be replayed needs one; hashing every command costs.
     fingerprint:
-      idempotencyKey === undefined ? '' : createHash('sha256').update(canonicalJson({ type: commandType, pathId: options.pathId, ...body })).digest('hex'),
+      idempotencyKey === undefined
+        ? ''
+        : createHash('sha256')
+            .update(canonicalJson({ type: commandType, pathId: options.pathId, ...body }))
+            .digest('hex'),
     expectedVersion,
   };
 }

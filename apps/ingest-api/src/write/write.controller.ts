@@ -20,56 +20,102 @@ export class WriteController {
   @Post('projects')
   @ApiOperation({ summary: 'Register a lead (LeadRegistered); projectId optional' })
   @ApiBody({ schema: commandSchema('RegisterLead') })
-  register(@Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  register(
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('RegisterLead', body, undefined, headers, req, reply);
   }
 
   @Post('projects/:id/visits')
   @ApiOperation({ summary: 'Record a visit (VisitRecorded)' })
   @ApiBody({ schema: commandSchema('RecordVisit') })
-  visit(@Param('id') id: string, @Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  visit(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('RecordVisit', body, id, headers, req, reply);
   }
 
   @Post('projects/:id/fund-investments')
   @ApiOperation({ summary: 'Record a fund investment (FundInvestmentMade)' })
   @ApiBody({ schema: commandSchema('RecordFundInvestment') })
-  fundInvestment(@Param('id') id: string, @Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  fundInvestment(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('RecordFundInvestment', body, id, headers, req, reply);
   }
 
   @Post('projects/:id/signing')
   @ApiOperation({ summary: 'Sign the project (ProjectSigned)' })
   @ApiBody({ schema: commandSchema('SignProject') })
-  sign(@Param('id') id: string, @Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  sign(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('SignProject', body, id, headers, req, reply);
   }
 
   @Post('projects/:id/start')
   @ApiOperation({ summary: 'Start the project (ProjectStarted)' })
   @ApiBody({ schema: commandSchema('StartProject') })
-  start(@Param('id') id: string, @Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  start(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('StartProject', body, id, headers, req, reply);
   }
 
   @Post('projects/:id/corrections')
   @ApiOperation({ summary: 'Correct facts of the project (ProjectCorrected)' })
   @ApiBody({ schema: commandSchema('CorrectProject') })
-  correct(@Param('id') id: string, @Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  correct(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('CorrectProject', body, id, headers, req, reply);
   }
 
   @Post('projects/:id/drop')
   @ApiOperation({ summary: 'Drop the project before signing (ProjectDropped)' })
   @ApiBody({ schema: commandSchema('DropProject') })
-  drop(@Param('id') id: string, @Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  drop(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('DropProject', body, id, headers, req, reply);
   }
 
   @Post('activities')
   @ApiOperation({ summary: 'Record a promotion activity (ActivityHeld); activityId optional' })
   @ApiBody({ schema: commandSchema('RecordActivity') })
-  activity(@Body() body: unknown, @Headers() headers: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  activity(
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run('RecordActivity', body, undefined, headers, req, reply);
   }
 
@@ -86,7 +132,9 @@ export class WriteController {
       idempotencyKey: headers[WRITE_HEADERS.idempotencyKey],
       ifMatch: headers[WRITE_HEADERS.ifMatch],
     });
-    const [answer] = isAnswer(request) ? [request] : await this.commandBus.execute<ExecuteWrites, Answer[]>(new ExecuteWrites(req.principal!, [request]));
+    const [answer] = isAnswer(request)
+      ? [request]
+      : await this.commandBus.execute<ExecuteWrites, Answer[]>(new ExecuteWrites(req.principal!, [request]));
     const position = (answer.body as { position?: unknown }).position;
     if (typeof position === 'number') req.position = position;
     await reply.status(answer.status).send(answer.body);

@@ -23,7 +23,13 @@ describe('activity decider', () => {
         {
           type: 'ActivityHeld',
           occurredAt: '2025-05-20T06:00:00.000Z',
-          data: { activityId: '5d1c3f0e-8a7b-4c4d-9e2f-1a2b3c4d5e6f', kind: 'outbound', title: '赴深圳产业链招商推介会', region: 'gba', unit: 'zz-hitech' },
+          data: {
+            activityId: '5d1c3f0e-8a7b-4c4d-9e2f-1a2b3c4d5e6f',
+            kind: 'outbound',
+            title: '赴深圳产业链招商推介会',
+            region: 'gba',
+            unit: 'zz-hitech',
+          },
         },
       ],
     });

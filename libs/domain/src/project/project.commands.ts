@@ -16,11 +16,4 @@ export type StartProject = CommandOf<'StartProject', { readonly startedInvestmen
 export type CorrectProject = CommandOf<'CorrectProject', { readonly changes: ProjectChanges; readonly reason: string }>;
 export type DropProject = CommandOf<'DropProject', { readonly reason: string }>;
 
-export type ProjectCommand =
-  | RegisterLead
-  | RecordVisit
-  | RecordFundInvestment
-  | SignProject
-  | StartProject
-  | CorrectProject
-  | DropProject;
+export type ProjectCommand = RegisterLead | RecordVisit | RecordFundInvestment | SignProject | StartProject | CorrectProject | DropProject;

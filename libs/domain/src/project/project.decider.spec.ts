@@ -18,7 +18,8 @@ const fund = cmd('RecordFundInvestment', { fund: 'zz-angel-fund', amountWan: 500
 const sign = (at = '2025-03-01T10:00:00+08:00', amount = 200_000) => cmd('SignProject', { signedAmountWan: amount, occurredAt: at });
 const start = (at = '2025-04-01T10:00:00+08:00') => cmd('StartProject', { startedInvestmentWan: 80_000, occurredAt: at });
 const drop = cmd('DropProject', { reason: '企业战略调整' });
-const correct = (changes: Record<string, unknown>) => cmd('CorrectProject', { changes, reason: '数据核对', occurredAt: '2025-06-01T10:00:00+08:00' });
+const correct = (changes: Record<string, unknown>) =>
+  cmd('CorrectProject', { changes, reason: '数据核对', occurredAt: '2025-06-01T10:00:00+08:00' });
 
 /** Runs the given commands (each must be accepted) and returns the state and the events. */
 function given(...commands: ProjectCommand[]): ProjectState | null {
@@ -55,8 +56,18 @@ describe('project decider: accepted commands and their events', () => {
     ['a fund investment after starting', [lead(), sign(), start()], fund, { type: 'FundInvestmentMade' }],
     ['dropping a lead', [lead(), visit], drop, { type: 'ProjectDropped', data: { projectId, reason: '企业战略调整' } }],
     ['correcting facts of a lead', [lead()], correct({ unit: 'zz-erqi', channels: ['university'] }), { type: 'ProjectCorrected' }],
-    ['moving the signing date after signing', [lead(), sign()], correct({ signedAt: '2025-04-01T00:30:00+08:00' }), { type: 'ProjectCorrected' }],
-    ['correcting the started amount after starting', [lead(), sign(), start()], correct({ startedInvestmentWan: 1 }), { type: 'ProjectCorrected' }],
+    [
+      'moving the signing date after signing',
+      [lead(), sign()],
+      correct({ signedAt: '2025-04-01T00:30:00+08:00' }),
+      { type: 'ProjectCorrected' },
+    ],
+    [
+      'correcting the started amount after starting',
+      [lead(), sign(), start()],
+      correct({ startedInvestmentWan: 1 }),
+      { type: 'ProjectCorrected' },
+    ],
   ])('%s', (_name, history, command, expected) => {
     const events = accepted(given(...history), command);
     expect(events).toHaveLength(1);
@@ -64,7 +75,10 @@ describe('project decider: accepted commands and their events', () => {
   });
 
   it('normalizes what it stores: trimmed texts, upper-case credit code, UTC instants', () => {
-    const [event] = accepted(null, lead({ name: '  项目  ', investor: { name: ' 某公司 ', creditCode: '91110000600037341l', originRegion: 'jjj' } }));
+    const [event] = accepted(
+      null,
+      lead({ name: '  项目  ', investor: { name: ' 某公司 ', creditCode: '91110000600037341l', originRegion: 'jjj' } }),
+    );
     expect(event).toEqual({
       type: 'LeadRegistered',
       occurredAt: '2025-01-10T01:00:00.000Z',
@@ -88,14 +102,56 @@ describe('project decider: lifecycle rules (422) and existence (404, 409)', () =
     ['starting twice', [lead(), sign(), start()], start('2025-05-01T10:00:00+08:00'), 'rule_violation', 'already_started'],
     ['dropping after signing', [lead(), sign()], drop, 'rule_violation', 'drop_after_signing'],
     ['correcting the signed amount before signing', [lead()], correct({ signedAmountWan: 10 }), 'rule_violation', 'stage_not_reached'],
-    ['correcting the signing date before signing', [lead()], correct({ signedAt: '2025-03-01T10:00:00+08:00' }), 'rule_violation', 'stage_not_reached'],
-    ['correcting the start amount before starting', [lead(), sign()], correct({ startedInvestmentWan: 10 }), 'rule_violation', 'stage_not_reached'],
-    ['correcting the start date before starting', [lead(), sign()], correct({ startedAt: '2025-05-01T10:00:00+08:00' }), 'rule_violation', 'stage_not_reached'],
+    [
+      'correcting the signing date before signing',
+      [lead()],
+      correct({ signedAt: '2025-03-01T10:00:00+08:00' }),
+      'rule_violation',
+      'stage_not_reached',
+    ],
+    [
+      'correcting the start amount before starting',
+      [lead(), sign()],
+      correct({ startedInvestmentWan: 10 }),
+      'rule_violation',
+      'stage_not_reached',
+    ],
+    [
+      'correcting the start date before starting',
+      [lead(), sign()],
+      correct({ startedAt: '2025-05-01T10:00:00+08:00' }),
+      'rule_violation',
+      'stage_not_reached',
+    ],
     ['signing before the lead date', [lead()], sign('2025-01-10T08:59:59+08:00'), 'rule_violation', 'stage_dates_out_of_order'],
-    ['starting before the signing date', [lead(), sign()], start('2025-02-28T10:00:00+08:00'), 'rule_violation', 'stage_dates_out_of_order'],
-    ['a correction moving signing before the lead', [lead(), sign()], correct({ signedAt: '2024-12-31T10:00:00+08:00' }), 'rule_violation', 'stage_dates_out_of_order'],
-    ['a correction moving signing after the start', [lead(), sign(), start()], correct({ signedAt: '2025-04-02T10:00:00+08:00' }), 'rule_violation', 'stage_dates_out_of_order'],
-    ['a correction moving the start before signing', [lead(), sign(), start()], correct({ startedAt: '2025-02-01T10:00:00+08:00' }), 'rule_violation', 'stage_dates_out_of_order'],
+    [
+      'starting before the signing date',
+      [lead(), sign()],
+      start('2025-02-28T10:00:00+08:00'),
+      'rule_violation',
+      'stage_dates_out_of_order',
+    ],
+    [
+      'a correction moving signing before the lead',
+      [lead(), sign()],
+      correct({ signedAt: '2024-12-31T10:00:00+08:00' }),
+      'rule_violation',
+      'stage_dates_out_of_order',
+    ],
+    [
+      'a correction moving signing after the start',
+      [lead(), sign(), start()],
+      correct({ signedAt: '2025-04-02T10:00:00+08:00' }),
+      'rule_violation',
+      'stage_dates_out_of_order',
+    ],
+    [
+      'a correction moving the start before signing',
+      [lead(), sign(), start()],
+      correct({ startedAt: '2025-02-01T10:00:00+08:00' }),
+      'rule_violation',
+      'stage_dates_out_of_order',
+    ],
   ])('%s is refused', (_name, history, command, kind, code) => {
     const error = refusal(given(...history), command);
     expect(error.kind).toBe(kind);
@@ -112,7 +168,12 @@ describe('project decider: invalid input (400) names every bad field', () => {
     ['an unknown channel', [], lead({ channels: ['fund', 'telepathy'] }), ['channels.1']],
     ['an empty channel set', [], lead({ channels: [] }), ['channels']],
     ['an unknown origin region', [], lead({ investor: { name: 'X', originRegion: 'mars' } }), ['investor.originRegion']],
-    ['a credit code with a wrong check character', [], lead({ investor: { name: 'X', originRegion: 'jjj', creditCode: '91110000600037341M' } }), ['investor.creditCode']],
+    [
+      'a credit code with a wrong check character',
+      [],
+      lead({ investor: { name: 'X', originRegion: 'jjj', creditCode: '91110000600037341M' } }),
+      ['investor.creditCode'],
+    ],
     ['an empty name', [], lead({ name: '  ' }), ['name']],
     ['a negative planned investment', [], lead({ plannedInvestmentWan: -1 }), ['plannedInvestmentWan']],
     ['a fractional planned investment', [], lead({ plannedInvestmentWan: 1.5 }), ['plannedInvestmentWan']],
@@ -128,9 +189,24 @@ describe('project decider: invalid input (400) names every bad field', () => {
     ['an unknown visit direction', [lead()], cmd('RecordVisit', { direction: 'sideways' }), ['direction']],
     ['an empty drop reason', [lead()], cmd('DropProject', { reason: '' }), ['reason']],
     ['an empty correction', [lead()], cmd('CorrectProject', { changes: {}, reason: 'x' }), ['changes']],
-    ['a correction of a field that cannot change', [lead()], correct({ projectId: 'x', stage: 'signed' }), ['changes.projectId', 'changes.stage']],
-    ['a correction with a bad unit and no reason', [lead()], cmd('CorrectProject', { changes: { unit: 'nope' } }), ['changes.unit', 'reason']],
-    ['several bad fields at once', [], lead({ unit: 'x', plannedInvestmentWan: 'lots', occurredAt: 'yesterday' }), ['occurredAt', 'plannedInvestmentWan', 'unit']],
+    [
+      'a correction of a field that cannot change',
+      [lead()],
+      correct({ projectId: 'x', stage: 'signed' }),
+      ['changes.projectId', 'changes.stage'],
+    ],
+    [
+      'a correction with a bad unit and no reason',
+      [lead()],
+      cmd('CorrectProject', { changes: { unit: 'nope' } }),
+      ['changes.unit', 'reason'],
+    ],
+    [
+      'several bad fields at once',
+      [],
+      lead({ unit: 'x', plannedInvestmentWan: 'lots', occurredAt: 'yesterday' }),
+      ['occurredAt', 'plannedInvestmentWan', 'unit'],
+    ],
   ])('%s', (_name, history, command, fields) => {
     expect(fieldsOf(refusal(given(...history), command))).toEqual(fields.sort());
   });
@@ -142,7 +218,15 @@ describe('project decider: invalid input (400) names every bad field', () => {
 
 describe('project decider: state', () => {
   it('folds a whole life into the state GET /v1/projects/{id} shows', () => {
-    const state = given(lead(), visit, cmd('RecordVisit', { direction: 'outbound' }), fund, sign(), start(), correct({ signedAmountWan: 250_000, unit: 'zz-erqi' }));
+    const state = given(
+      lead(),
+      visit,
+      cmd('RecordVisit', { direction: 'outbound' }),
+      fund,
+      sign(),
+      start(),
+      correct({ signedAmountWan: 250_000, unit: 'zz-erqi' }),
+    );
     expect(state).toMatchObject({
       projectId,
       stage: 'started',
@@ -207,7 +291,8 @@ describe('project decider: properties over random command sequences', () => {
           if (state.startedAt !== null && state.signedAt === null) throw new Error('started but not signed');
           if (state.stage === 'dropped' && state.signedAt !== null) throw new Error('signed and dropped');
           if (state.signedAt !== null && Date.parse(state.signedAt) < lead) throw new Error('signed before the lead');
-          if (state.startedAt !== null && Date.parse(state.startedAt) < Date.parse(state.signedAt!)) throw new Error('started before signed');
+          if (state.startedAt !== null && Date.parse(state.startedAt) < Date.parse(state.signedAt!))
+            throw new Error('started before signed');
           if (state.stage === 'started' && state.startedAt === null) throw new Error('stage started without a date');
         }
         expect(droppedAfter).toBe(false);

@@ -46,13 +46,7 @@ export type ProjectCorrected = ProjectEventOf<'ProjectCorrected', { readonly cha
 export type ProjectDropped = ProjectEventOf<'ProjectDropped', { readonly reason: string }>;
 
 export type ProjectEvent =
-  | LeadRegistered
-  | VisitRecorded
-  | FundInvestmentMade
-  | ProjectSigned
-  | ProjectStarted
-  | ProjectCorrected
-  | ProjectDropped;
+  LeadRegistered | VisitRecorded | FundInvestmentMade | ProjectSigned | ProjectStarted | ProjectCorrected | ProjectDropped;
 
 export const PROJECT_EVENT_TYPES: readonly ProjectEvent['type'][] = [
   'LeadRegistered',

@@ -32,7 +32,7 @@ function retryReadsOnTransientErrors(pool: Pool): void {
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   (pool as { query: unknown }).query = (...args: unknown[]) => {
     const first = args[0] as string | { text?: string };
-    const text = typeof first === 'string' ? first : first?.text ?? '';
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
     if (typeof args[args.length - 1] === 'function' || !/^\s*SELECT\b/i.test(text)) return query(...args);
     return retryTransient(() => query(...args));
   };

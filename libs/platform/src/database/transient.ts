@@ -26,7 +26,8 @@ const TRANSIENT_MESSAGES = [
 export function isTransientDatabaseError(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && (e.code.startsWith('08') || TRANSIENT_SQLSTATES.has(e.code) || TRANSIENT_NODE_CODES.has(e.code))) return true;
+  if (typeof e.code === 'string' && (e.code.startsWith('08') || TRANSIENT_SQLSTATES.has(e.code) || TRANSIENT_NODE_CODES.has(e.code)))
+    return true;
   const message = typeof e.message === 'string' ? e.message : '';
   return TRANSIENT_MESSAGES.some((m) => message.includes(m));
 }

@@ -48,12 +48,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     // Slow clients may not hold connections: headers within HEADERS_TIMEOUT_MS, the whole
     // request within REQUEST_TIMEOUT_MS (408 past either), checked every second.
     serverFactory: (handler: RequestListener) =>
-      createServer({ headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1_000 }, handler),
+      createServer(
+        { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: 1_000 },
+        handler,
+      ),
     trustProxy: config.trustProxy,
     // A path the router cannot read (bad percent-encoding, an over-long id) gets the error body too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
-      const answer = status < 500 ? errorAnswer(status, 'invalid_path', error.message, [{ field: 'path', message: error.message }]) : toAnswer(error, logger).answer;
+      const answer =
+        status < 500
+          ? errorAnswer(status, 'invalid_path', error.message, [{ field: 'path', message: error.message }])
+          : toAnswer(error, logger).answer;
       void reply.status(answer.status).send(answer.body);
     },
   });
@@ -68,7 +74,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     parseJson(request, text as string, (error: Error | null, value?: unknown) => {
       if (error) return done(error, undefined);
       const issues = jsonBodyIssues(value);
-      if (issues.length > 0) return done(ApiError.of(400, 'invalid_input', `invalid body: ${issues.map((i) => i.field).join(', ')}`, issues), undefined);
+      if (issues.length > 0)
+        return done(ApiError.of(400, 'invalid_input', `invalid body: ${issues.map((i) => i.field).join(', ')}`, issues), undefined);
       done(null, value);
     });
   });
@@ -86,7 +93,14 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     httpDuration.observe({ method: request.method, route }, ms / 1000);
     if (route === '/metrics' || route === '/health') return;
     logger.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms * 10) / 10, key: req.principal?.id, position: req.position },
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        key: req.principal?.id,
+        position: req.position,
+      },
       'request',
     );
   });

@@ -51,6 +51,7 @@ export function jsonBodyIssues(body: unknown): FieldIssue[] {
 /** The dotted path of a value, printable (characters that cannot be shown become U+FFFD). */
 function pathOf(pending: Pending): string {
   const keys: string[] = [];
+  // eslint-disable-next-line no-control-regex -- control characters and surrogates are what is replaced
   for (let p: Pending | null = pending; p && p.parent; p = p.parent) keys.push(p.key.replace(/[\u0000-\u001f\ud800-\udfff]/g, '\ufffd'));
   return keys.reverse().join('.') || 'body';
 }
