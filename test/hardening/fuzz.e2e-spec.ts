@@ -191,7 +191,7 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
 
   const validBodies: Record<string, () => Record<string, unknown>> = {
     visits: () => ({ direction: 'inbound', occurredAt: '2025-02-01T10:00:00+08:00', note: '考察' }),
-    'fund-investments': () => ({ fund: 'zz-angel', amountWan: 100, occurredAt: '2025-02-01T10:00:00+08:00' }),
+    'fund-investments': () => ({ fund: 'zz-angel-fund', amountWan: 100, occurredAt: '2025-02-01T10:00:00+08:00' }),
     signing: () => ({ signedAmountWan: 1000, occurredAt: '2025-03-01T10:00:00+08:00' }),
     start: () => ({ startedInvestmentWan: 1000, occurredAt: '2025-05-01T10:00:00+08:00' }),
     corrections: () => ({ changes: { name: '新名称', signedAmountWan: 900 }, reason: '更正', occurredAt: '2025-06-01T10:00:00+08:00' }),

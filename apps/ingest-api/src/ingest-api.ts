@@ -27,6 +27,7 @@ export function createIngestApi(deps: ServiceDeps): Promise<NestFastifyApplicati
     logger: deps.logger,
     title: 'Investment pipeline — ingest (write side)',
     description: "Commands that record each investment project's life as events (contract §2, §4).",
+    port: deps.config.ingestPort,
     documents: { 'asyncapi.json': asyncApiDocument(deps.config.kafkaTopicPrefix, deps.config.kafkaBrokers) },
     health: async () => {
       await deps.pool.query('SELECT 1');

@@ -48,6 +48,7 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
     logger: deps.logger,
     title: 'Investment pipeline — query (read side)',
     description: 'KPIs against the plan, funnel, breakdowns and projects, from the projections (contract §3, §4).',
+    port: deps.config.queryPort,
     documents: { 'asyncapi.json': asyncApiDocument(deps.config.kafkaTopicPrefix, deps.config.kafkaBrokers) },
     health: async () => {
       const status = await freshness.watermark.status();

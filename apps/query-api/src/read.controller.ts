@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { isUuid, periodLabel } from '@app/domain';
-import { REFERENCE_DATA, ApiError, Roles, type AuthenticatedRequest, type Principal } from '@app/platform';
+import { ApiErrors, REFERENCE_DATA, ApiError, Roles, type AuthenticatedRequest, type Principal } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS, KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
@@ -35,7 +35,7 @@ const withPeriodQueries =
 
 /** Every read endpoint of contract §4; any valid key may read. */
 @ApiTags('read')
-@ApiBearerAuth()
+@ApiErrors(400, 401, 403, 404, 429, 503)
 @Roles('admin', 'writer', 'partner', 'reader')
 @Controller('v1')
 export class ReadController {

@@ -33,15 +33,15 @@ export const multilineSchema: JsonSchema = {
   ...textSchema,
   description: 'no NUL, unpaired surrogates or control characters other than tab, CR and LF',
 };
-const code = (file: string): JsonSchema => ({ type: 'string', description: `code from reference/${file}` });
+const code = (file: string, example: string): JsonSchema => ({ type: 'string', description: `code from reference/${file}`, example });
 
 export const investorSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'originRegion'],
   properties: {
-    name: textSchema,
-    creditCode: { type: 'string', minLength: 18, maxLength: 18, description: 'unified social credit code (check character verified)' },
+    name: { ...textSchema, example: '某汽车集团有限公司' },
+    creditCode: { type: 'string', minLength: 18, maxLength: 18, description: 'unified social credit code (check character verified)', example: '91350100M000100Y43' },
     originRegion: { type: 'string', enum: ORIGIN_REGIONS },
     top500: { type: 'boolean' },
   },
@@ -49,17 +49,17 @@ export const investorSchema: JsonSchema = {
 
 /** The facts a lead states and a correction may change. */
 export const factSchemas: Readonly<Record<string, JsonSchema>> = {
-  name: textSchema,
+  name: { ...textSchema, example: '新能源汽车零部件项目' },
   investor: investorSchema,
   industry: {
     type: 'object',
     additionalProperties: false,
     required: ['chain', 'sector'],
-    properties: { chain: code('industry-chains.json'), sector: { type: 'string', enum: SECTORS } },
+    properties: { chain: code('industry-chains.json', 'nev'), sector: { type: 'string', enum: SECTORS } },
   },
   industrial: { type: 'boolean', description: '工业项目' },
   channels: { type: 'array', minItems: 1, maxItems: CHANNELS.length, uniqueItems: true, items: { type: 'string', enum: CHANNELS } },
-  unit: code('units.json'),
+  unit: code('units.json', 'zz-airport'),
   plannedInvestmentWan: wanSchema('planned investment', 0),
 };
 export const FACT_NAMES = ['name', 'investor', 'industry', 'industrial', 'channels', 'unit', 'plannedInvestmentWan'];
@@ -83,6 +83,6 @@ export const activityFactSchemas: Readonly<Record<string, JsonSchema>> = {
   kind: { type: 'string', enum: ACTIVITY_KINDS },
   title: textSchema,
   region: { type: 'string', enum: ORIGIN_REGIONS },
-  unit: code('units.json'),
+  unit: code('units.json', 'zz-airport'),
 };
-export const fundSchema = code('funds.json');
+export const fundSchema = code('funds.json', 'zz-angel-fund');

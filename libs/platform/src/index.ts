@@ -11,6 +11,7 @@ export * from './http/api-error';
 export * from './http/auth.guard';
 export * from './http/exception.filter';
 export * from './http/http-app';
+export * from './http/api-docs';
 export * from './http/json-body';
 export * from './tokens';
 export * from './service';

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, ValidationPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -15,7 +15,7 @@ import {
   type ValidationError,
 } from 'class-validator';
 import { textProblem } from '@app/domain';
-import { ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, type ApiKeyInfo, type Role } from '@app/platform';
+import { ApiErrors, ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, type ApiKeyInfo, type Role } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 
 /** The text rules of contract §6 (no control characters, something visible) as a class-validator constraint. */
@@ -86,7 +86,7 @@ export const strictValidation = new ValidationPipe({
 });
 
 @ApiTags('api-keys')
-@ApiBearerAuth()
+@ApiErrors(400, 401, 403, 404, 415, 429, 503)
 @Roles('admin')
 @Controller('v1/api-keys')
 export class ApiKeysController {

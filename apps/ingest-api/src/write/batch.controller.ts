@@ -1,15 +1,15 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isRecord } from '@app/domain';
-import { ApiError, Roles, type Answer, type AuthenticatedRequest } from '@app/platform';
+import { ApiErrors, ApiError, Roles, type Answer, type AuthenticatedRequest } from '@app/platform';
 import { ExecuteWrites } from './execute-writes.handler';
 import { parseWriteRequest, type WriteRequest } from './write-request';
 
 export const MAX_BATCH_COMMANDS = 1000;
 
 @ApiTags('write')
-@ApiBearerAuth()
+@ApiErrors(400, 401, 403, 413, 415, 429, 503)
 @Roles('admin', 'writer', 'partner')
 @Controller('v1')
 export class BatchController {
@@ -17,6 +17,24 @@ export class BatchController {
 
   @Post('batch')
   @HttpCode(200)
+  @ApiResponse({
+    status: 200,
+    description: 'each command answered in order with the status and body its single call would have had',
+    schema: {
+      type: 'object',
+      required: ['results'],
+      properties: {
+        results: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['index', 'status', 'body'],
+            properties: { index: { type: 'integer' }, status: { type: 'integer', example: 201 }, body: { type: 'object' } },
+          },
+        },
+      },
+    },
+  })
   @ApiOperation({
     summary: `Up to ${MAX_BATCH_COMMANDS} commands, run in order; each answered with the status and body of its single call`,
   })

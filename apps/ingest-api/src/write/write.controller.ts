@@ -1,8 +1,8 @@
 import { Body, Controller, Headers, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Roles, type Answer, type AuthenticatedRequest } from '@app/platform';
+import { ApiErrors, Roles, type Answer, type AuthenticatedRequest } from '@app/platform';
 import { ExecuteWrites } from './execute-writes.handler';
 import { commandSchema } from './openapi-schemas';
 import { isAnswer, parseWriteRequest, type WriteCommandType } from './write-request';
@@ -11,7 +11,22 @@ const WRITE_HEADERS = { idempotencyKey: 'idempotency-key', ifMatch: 'if-match' }
 
 /** The single-command endpoints of contract §4: each is a batch of one. */
 @ApiTags('write')
-@ApiBearerAuth()
+@ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+@ApiResponse({
+  status: 201,
+  description: 'stored: the new version of the stream, the position of the event (for `minPosition`) and its id',
+  schema: {
+    type: 'object',
+    required: ['version', 'position', 'eventId'],
+    properties: {
+      projectId: { type: 'string', format: 'uuid', description: 'project commands' },
+      activityId: { type: 'string', format: 'uuid', description: 'POST /v1/activities' },
+      version: { type: 'integer', minimum: 1 },
+      position: { type: 'integer', minimum: 1 },
+      eventId: { type: 'string', format: 'uuid' },
+    },
+  },
+})
 @Roles('admin', 'writer', 'partner')
 @Controller('v1')
 export class WriteController {

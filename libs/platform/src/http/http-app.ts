@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   readonly health: () => Promise<Record<string, unknown>>;
   /** Serve the OpenAPI document at /docs (not for the background services' status port). */
   readonly docs?: boolean;
+  /** The port the app listens on, for the document's `servers`. */
+  readonly port?: number;
   /** More documents served as JSON under /docs (e.g. `asyncapi.json`). */
   readonly documents?: Readonly<Record<string, unknown>>;
 }
@@ -116,15 +118,17 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   app.useGlobalFilters(new HttpErrorFilter(logger));
   if (options.docs === false) return app;
   for (const [name, document] of Object.entries(options.documents ?? {})) fastify.get(`/docs/${name}`, async () => document);
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
-      .build(),
-  );
+  const builder = new DocumentBuilder()
+    .setTitle(options.title)
+    .setDescription(options.description)
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key', description: 'an API key (POST /v1/api-keys)' });
+  if (options.port !== undefined) {
+    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+    builder.addServer(`http://${host}:${options.port}`, 'this deployment');
+  }
+  const document = SwaggerModule.createDocument(app, builder.build());
+  document.info.license = { name: 'Proprietary: the investment-promotion office that runs it' };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
