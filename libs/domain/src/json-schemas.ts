@@ -41,7 +41,13 @@ export const investorSchema: JsonSchema = {
   required: ['name', 'originRegion'],
   properties: {
     name: { ...textSchema, example: '某汽车集团有限公司' },
-    creditCode: { type: 'string', minLength: 18, maxLength: 18, description: 'unified social credit code (check character verified)', example: '91350100M000100Y43' },
+    creditCode: {
+      type: 'string',
+      minLength: 18,
+      maxLength: 18,
+      description: 'unified social credit code (check character verified)',
+      example: '91350100M000100Y43',
+    },
     originRegion: { type: 'string', enum: ORIGIN_REGIONS },
     top500: { type: 'boolean' },
   },
