@@ -1,0 +1,81 @@
+import {
+  evolve,
+  evolveActivity,
+  type ActivityHeld,
+  type ActivityState,
+  type DomainEvent,
+  type ProjectEvent,
+  type ProjectState,
+} from '@app/domain';
+import type { Actor, EventEnvelope, PostgresEventStore } from '@app/event-store';
+
+/** A stream as the deciders need it: its folded state, version and author. */
+export interface StreamState {
+  version: number;
+  project: ProjectState | null;
+  activity: ActivityState;
+  registeredBy: Actor | null;
+}
+
+/** Folded streams kept in memory, least recently used first out. */
+const CAPACITY = 100_000;
+
+/**
+ * The streams' states for deciding, kept folded in memory between requests. A cached state
+ * is used only while its version is still the stream's (checked in one light query), so
+ * another writer's events are never missed; the others are read and folded.
+ */
+export class StreamStates {
+  private readonly cache = new Map<string, StreamState>();
+
+  constructor(private readonly store: PostgresEventStore) {}
+
+  /** Copies of the states: deciding changes them; the cache changes only after a commit (`remember`). */
+  async load(streamIds: readonly string[]): Promise<Map<string, StreamState>> {
+    const unique = [...new Set(streamIds)];
+    const cachedIds = unique.filter((id) => this.cache.has(id));
+    const versions = cachedIds.length > 0 ? await this.store.streamVersions(cachedIds) : new Map<string, number>();
+    const states = new Map<string, StreamState>();
+    const toRead: string[] = [];
+    for (const id of unique) {
+      const cached = this.get(id);
+      if (cached && cached.version === (versions.get(id) ?? 0)) states.set(id, { ...cached });
+      else toRead.push(id);
+    }
+    const stored = toRead.length > 0 ? await this.store.readStreams(toRead) : new Map<string, EventEnvelope[]>();
+    for (const id of toRead) {
+      const state = fold(stored.get(id) ?? []);
+      if (state.version > 0) this.remember(id, state);
+      states.set(id, { ...state });
+    }
+    return states;
+  }
+
+  /** Keeps a state that has been committed. */
+  remember(id: string, state: StreamState): void {
+    this.cache.delete(id);
+    this.cache.set(id, { ...state });
+    if (this.cache.size > CAPACITY) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private get(id: string): StreamState | undefined {
+    const state = this.cache.get(id);
+    if (state) {
+      this.cache.delete(id);
+      this.cache.set(id, state);
+    }
+    return state;
+  }
+}
+
+function fold(events: readonly EventEnvelope[]): StreamState {
+  const state: StreamState = { version: 0, project: null, activity: null, registeredBy: null };
+  for (const envelope of events) {
+    const event = { type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data } as DomainEvent;
+    if (event.type === 'ActivityHeld') state.activity = evolveActivity(state.activity, event as ActivityHeld);
+    else state.project = evolve(state.project, event as ProjectEvent);
+    if (envelope.version === 1) state.registeredBy = envelope.actor;
+    state.version = envelope.version;
+  }
+  return state;
+}
