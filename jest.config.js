@@ -15,8 +15,6 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', swc] },
-  // A few dependencies ship ES modules only; jest runs CommonJS, so those are compiled too.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   testTimeout: 120_000,
   maxWorkers: 2,

@@ -35,9 +35,14 @@ function ensureJars(version = process.env.KAFKA_VERSION || '3.9.2') {
       '-DincludeScope=runtime',
       `-DoutputDirectory=${LIB}`,
     ],
-    { stdio: 'inherit' },
+    // Kept, and shown only on failure: even quiet, in batch mode, Maven 3.8 writes ANSI colour resets.
+    { encoding: 'utf8' },
   );
-  if (result.status !== 0) throw new Error(`mvn could not resolve Kafka ${version} (exit ${result.status})`);
+  if (result.status !== 0) {
+    // eslint-disable-next-line no-control-regex -- removing ANSI escape sequences
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.replace(/\u001b\[[0-9;]*m/g, '');
+    throw new Error(`mvn could not resolve Kafka ${version} (exit ${result.status ?? result.error?.message}):\n${output}`);
+  }
   fs.writeFileSync(marker, new Date().toISOString());
 }
 
