@@ -56,6 +56,15 @@ describe('the OpenAPI documents (real PostgreSQL)', () => {
     expect(document.components.securitySchemes.bearer).toMatchObject({ scheme: 'bearer', bearerFormat: 'opaque API key' });
   });
 
+  it('the documentation page and its assets are served (the assets may be cached, the API answers may not)', async () => {
+    const page = await fetch(`${ingest.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const css = await fetch(`${ingest.url}/docs/swagger-ui.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('cache-control')).not.toBe('no-store');
+  });
+
   it('the example of POST /v1/projects is a lead the API accepts', async () => {
     const document = (await call(ingest.url, 'GET', '/docs/openapi.json', { key: null })).body;
     const schema = document.paths['/v1/projects'].post.requestBody.content['application/json'].schema;
