@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { EVENT_STORE, PostgresEventStore } from '@app/event-store';
 import { asyncApiDocument } from '@app/messaging';
 import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -15,7 +16,7 @@ export class IngestModule {
       module: IngestModule,
       imports: [CqrsModule.forRoot()],
       controllers: [WriteController, BatchController, ApiKeysController],
-      providers: [...coreProviders(deps), ExecuteWritesHandler],
+      providers: [...coreProviders(deps), { provide: EVENT_STORE, useValue: new PostgresEventStore(deps.pool) }, ExecuteWritesHandler],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import type { EventStore } from './event-store';
 import { CommitOutcomeUnknown, StreamVersionConflict, type EventEnvelope, type SerializedEvent, type StreamAppend } from './envelope';
 
 /**
@@ -16,7 +17,7 @@ export const EVENTS_CHANNEL = 'investment_events';
 
 const COLUMNS = `event_id, type, stream_id, version, position, occurred_at, recorded_at, schema_version, actor, data`;
 
-export class PostgresEventStore {
+export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
   async readStream(streamId: string): Promise<EventEnvelope[]> {

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Pool, PoolClient } from 'pg';
 import { Counter } from 'prom-client';
-import { CommitOutcomeUnknown, PostgresEventStore, StreamVersionConflict } from '@app/event-store';
+import { CommitOutcomeUnknown, EVENT_STORE, StreamVersionConflict, type EventStore } from '@app/event-store';
 import { MAX_EVENT_DATA_BYTES } from '@app/messaging';
 import {
   ApiError,
@@ -49,18 +49,17 @@ const TRANSIENT_RETRY_MS = 5_000;
  */
 @CommandHandler(ExecuteWrites)
 export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answer[]> {
-  private readonly store: PostgresEventStore;
   private readonly streams: StreamStates;
   private readonly idempotency: IdempotencyStore;
   private readonly maxEventBytes: number;
 
   constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) pool: Pool,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
     @Inject(CONFIG) config: Config,
   ) {
-    this.store = new PostgresEventStore(pool);
-    this.streams = new StreamStates(this.store);
+    this.streams = new StreamStates(store);
     this.idempotency = new IdempotencyStore(pool);
     this.maxEventBytes = Math.min(config.maxEventBytes ?? MAX_EVENT_DATA_BYTES, MAX_EVENT_DATA_BYTES);
   }

@@ -7,7 +7,7 @@ import {
   type ProjectEvent,
   type ProjectState,
 } from '@app/domain';
-import type { Actor, EventEnvelope, PostgresEventStore } from '@app/event-store';
+import type { Actor, EventEnvelope, EventStore } from '@app/event-store';
 
 /** A stream as the deciders need it: its folded state, version and author. */
 export interface StreamState {
@@ -28,7 +28,7 @@ const CAPACITY = 100_000;
 export class StreamStates {
   private readonly cache = new Map<string, StreamState>();
 
-  constructor(private readonly store: PostgresEventStore) {}
+  constructor(private readonly store: EventStore) {}
 
   /** Copies of the states: deciding changes them; the cache changes only after a commit (`remember`). */
   async load(streamIds: readonly string[]): Promise<Map<string, StreamState>> {
