@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore, StreamVersionConflict, type NewEvent } from '@app/event-store';
+import { PostgresEventStore, StreamVersionConflict } from '@app/event-store';
 import { freshDatabase, type TestDatabase } from '../support/database';
+import { numberedEvent } from '../support/fixtures';
 
-const actor = { kind: 'system' as const, id: 'test' };
-const event = (n: number): NewEvent => ({
-  type: 'VisitRecorded',
-  occurredAt: '2025-01-01T00:00:00Z',
-  data: { n },
-  actor,
-  schemaVersion: 1,
-});
+const event = numberedEvent;
+const { actor } = numberedEvent(0);
 
 describe('PostgreSQL event store (real database)', () => {
   let db: TestDatabase;

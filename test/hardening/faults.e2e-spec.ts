@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore, type NewEvent } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store';
 import { topicNames } from '@app/messaging';
 import { freshDatabase, type TestDatabase } from '../support/database';
+import { leadEvent, numberedEvent } from '../support/fixtures';
 import { TopicReader, eventsByStream, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
 import { eventually, runApp, type Running } from '../support/processes';
 
-const actor = { kind: 'system' as const, id: 'test' };
-const visit = (n: number): NewEvent => ({
-  type: 'VisitRecorded',
-  occurredAt: '2025-01-01T00:00:00Z',
-  data: { n },
-  actor,
-  schemaVersion: 1,
-});
+const visit = numberedEvent;
 
 /** The apps as processes: frozen with SIGSTOP, killed with SIGKILL, restarted. */
 describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processes)', () => {
@@ -145,22 +139,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
       (await db.pool.query('SELECT 1 FROM rm.streams WHERE stream_id = $1 AND version >= $2', [streamId, version])).rowCount === 1
         ? true
         : undefined;
-    const lead = (projectId: string): NewEvent => ({
-      type: 'LeadRegistered',
-      occurredAt: '2025-01-10T01:00:00Z',
-      actor,
-      schemaVersion: 1,
-      data: {
-        projectId,
-        name: '项目',
-        investor: { name: '投资方', originRegion: 'gba' },
-        industry: { chain: 'nev', sector: 'emerging' },
-        industrial: true,
-        channels: ['fund'],
-        unit: 'zz-airport',
-        plannedInvestmentWan: 100,
-      },
-    });
+    const lead = leadEvent;
     const before = randomUUID();
     await store.append([{ streamId: `project-${before}`, expectedVersion: 0, events: [lead(before)] }]);
     await eventually(applied(`project-${before}`, 1), 30_000, 'the first projector applies');

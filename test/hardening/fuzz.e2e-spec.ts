@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
+import { WRITE_COMMAND_TYPES } from '../../apps/ingest-api/src/write/write-request';
 import { createQueryApi } from '../../apps/query-api/src/query-api';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { leadBody } from '../support/fixtures';
@@ -18,16 +19,6 @@ const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 const runs = (n: number) => ({ seed: SEED, numRuns: Math.ceil(n * SCALE), endOnFailure: true });
 
 const WRITE_PATHS = ['visits', 'fund-investments', 'signing', 'start', 'corrections', 'drop'] as const;
-const COMMAND_TYPES = [
-  'RegisterLead',
-  'RecordVisit',
-  'RecordFundInvestment',
-  'SignProject',
-  'StartProject',
-  'CorrectProject',
-  'DropProject',
-  'RecordActivity',
-];
 
 /** Text of every kind: any UTF-16 (lone surrogates too), any code point, controls, format characters, long runs. */
 const anyText = fc.oneof(
@@ -264,11 +255,11 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
       })),
       fc.constantFrom(...WRITE_PATHS).chain((path) =>
         mutated({ ...validBodies[path](), projectId: projects[0] }).map((c) => ({
-          type: COMMAND_TYPES[WRITE_PATHS.indexOf(path) + 1],
+          type: WRITE_COMMAND_TYPES[WRITE_PATHS.indexOf(path) + 1],
           ...c,
         })),
       ),
-      fc.record({ type: fc.oneof(fc.constantFrom(...COMMAND_TYPES), anyText), commandId: anyText }, { requiredKeys: [] }),
+      fc.record({ type: fc.oneof(fc.constantFrom(...WRITE_COMMAND_TYPES), anyText), commandId: anyText }, { requiredKeys: [] }),
       anyValue,
     );
     await fc.assert(

@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { PostgresEventStore, type NewEvent } from '@app/event-store';
+import { PostgresEventStore } from '@app/event-store';
 import { createKafka, topicNames } from '@app/messaging';
 import { createLogger } from '@app/platform';
 import { Relay } from '../../apps/relay/src/relay';
 import { freshDatabase, type TestDatabase } from '../support/database';
-import { leadBody } from '../support/fixtures';
+import { leadBody, numberedEvent } from '../support/fixtures';
 import { TopicReader, decode, eventsByStream, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
 import { call, startIngestApi } from '../support/services';
 
@@ -16,14 +16,7 @@ import { call, startIngestApi } from '../support/services';
 const { startKafka, freePort } = require('../../deploy/kafka-local/kafka');
 
 const logger = createLogger('relay-test', process.env.LOG_LEVEL || 'silent');
-const actor = { kind: 'system' as const, id: 'test' };
-const event = (n: number): NewEvent => ({
-  type: 'VisitRecorded',
-  occurredAt: '2025-01-01T00:00:00Z',
-  data: { n },
-  actor,
-  schemaVersion: 1,
-});
+const event = numberedEvent;
 
 /** Every stream's versions in the order its messages arrived, counting each event once. */
 const versionsByStream = (messages: readonly KafkaMessage[]) => eventsByStream(messages).streams;

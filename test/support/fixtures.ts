@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { NewEvent } from '@app/event-store';
 import { loadReferenceData } from '@app/reference-data';
 
 /** The project's own reference data (reference/*.json), as the services load it. */
@@ -21,4 +22,21 @@ export function leadBody(overrides: Record<string, unknown> = {}): Record<string
     occurredAt: '2025-01-10T09:00:00+08:00',
     ...overrides,
   };
+}
+
+const SYSTEM_ACTOR = { kind: 'system' as const, id: 'test' };
+
+/** An event to append straight to the store: a visit whose data only numbers it (the store does not read data). */
+export const numberedEvent = (n: number): NewEvent => ({
+  type: 'VisitRecorded',
+  occurredAt: '2025-01-01T00:00:00Z',
+  data: { n },
+  actor: SYSTEM_ACTOR,
+  schemaVersion: 1,
+});
+
+/** A LeadRegistered event as the decider writes it, from the same lead as `leadBody`, to append straight to the store. */
+export function leadEvent(projectId: string): NewEvent {
+  const { occurredAt, ...data } = leadBody({ projectId });
+  return { type: 'LeadRegistered', occurredAt: new Date(occurredAt as string).toISOString(), data, actor: SYSTEM_ACTOR, schemaVersion: 1 };
 }

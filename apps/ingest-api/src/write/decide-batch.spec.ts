@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@app/platform';
-import { loadReferenceData } from '@app/reference-data';
+import { leadBody, reference } from '../../../../test/support/fixtures';
 import { decideBatch, type BatchInput } from './decide-batch';
 import type { Remembered } from './idempotency-store';
 import type { StreamState } from './stream-states';
 import { parseWriteRequest, type WriteRequest } from './write-request';
 
-const reference = loadReferenceData();
 const admin: Principal = { id: 'admin', name: 'admin', role: 'admin', units: null, partnerId: null };
 const ctx = { ref: reference, now: new Date('2026-01-01T00:00:00Z') };
-const lead = (projectId: string) => ({
-  projectId,
-  name: '项目',
-  investor: { name: '投资方', originRegion: 'gba' },
-  industry: { chain: 'nev', sector: 'emerging' },
-  industrial: true,
-  channels: ['fund'],
-  unit: 'zz-airport',
-  plannedInvestmentWan: 100,
-  occurredAt: '2025-01-10T09:00:00+08:00',
-});
+const lead = (projectId: string) => leadBody({ projectId });
 const request = (type: string, body: Record<string, unknown>, options: { idempotencyKey?: string; ifMatch?: string } = {}) =>
   parseWriteRequest(type, body, options) as WriteRequest;
 const fresh = (): StreamState => ({ version: 0, project: null, activity: null, registeredBy: null });
