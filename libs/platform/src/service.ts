@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Provider } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { Gauge } from 'prom-client';
@@ -10,6 +11,7 @@ import { RateLimiter } from './auth/rate-limiter';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createPool, ensureDatabase, migrate, type Migration } from './database/database';
 import { ApiKeyGuard } from './http/auth.guard';
+import { listen } from './http/http-app';
 import { createLogger, type Logger } from './logger';
 import { CONFIG, PG_POOL, REFERENCE_DATA } from './tokens';
 
@@ -57,16 +59,19 @@ function measurePool(pool: Pool): void {
   });
 }
 
+export interface ServiceOptions {
+  /** The database schema, applied (what is missing of it) at start. */
+  readonly migrations: readonly Migration[];
+  /** False for a service that takes no API key (relay, projector): it needs no admin key. */
+  readonly checksApiKeys?: boolean;
+}
+
 /**
  * Runs a service process: reads and checks the configuration and reference data, creates
  * and migrates the database, starts the service and stops it cleanly on SIGINT/SIGTERM.
  * A bad configuration stops the process with a message that names the problem.
  */
-export function runService(
-  name: string,
-  start: (deps: ServiceDeps) => Promise<{ close(): Promise<void> }>,
-  options: { readonly migrations: readonly Migration[]; readonly servesHttp?: boolean },
-): void {
+function runService(name: string, start: (deps: ServiceDeps) => Promise<{ close(): Promise<void> }>, options: ServiceOptions): void {
   let logger: Logger = createLogger(name);
   const boot = async () => {
     const config = loadConfig();
@@ -77,7 +82,7 @@ export function runService(
     const pool = createPool(config.databaseUrl, config.databasePoolSize, { application_name: name });
     await migrate(pool, options.migrations, logger);
     let adminKey = config.adminApiKey ?? '';
-    if (config.adminApiKey === null && options.servesHttp !== false) {
+    if (config.adminApiKey === null && options.checksApiKeys !== false) {
       const file = resolve(config.adminApiKeyFile);
       adminKey = adminKeyFromFile(file);
       logger.warn({ file }, 'ADMIN_API_KEY is not set: the admin key is in this file');
@@ -106,4 +111,25 @@ export function runService(
     else logger.fatal({ err: error }, 'failed to start');
     process.exit(1);
   });
+}
+
+/**
+ * Runs a Nest application as a service process (see runService): built from the
+ * dependencies, listening on `port(config)`, closed (with its lifecycle hooks) on a signal.
+ */
+export function runApplication(
+  name: string,
+  create: (deps: ServiceDeps) => Promise<NestFastifyApplication>,
+  port: (config: Config) => number,
+  options: ServiceOptions,
+): void {
+  runService(
+    name,
+    async (deps) => {
+      const app = await create(deps);
+      await listen(app, name, port(deps.config), deps.config, deps.logger);
+      return app;
+    },
+    options,
+  );
 }
