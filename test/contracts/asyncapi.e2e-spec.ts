@@ -7,6 +7,7 @@ import {
   EVENT_TYPES,
   decide,
   decideActivity,
+  parseCommand,
   evolve,
   type DecideContext,
   type DomainEvent,
@@ -66,42 +67,42 @@ function lifeOf(projectId: string): ProjectCommand[] {
   ] as ProjectCommand[];
 }
 
+/** Parses and decides a command as the write side does; it must be accepted. */
+function accepted(raw: Record<string, unknown>, state: ProjectState | null): DomainEvent[] {
+  const parsed = parseCommand(raw, ctx);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+  const decision = parsed.command.type === 'RecordActivity' ? decideActivity(parsed.command, null) : decide(parsed.command, state);
+  if (!decision.ok) throw new Error(JSON.stringify(decision.error));
+  return [...decision.events];
+}
+
 /** The events the deciders emit for the commands, each in the envelope the store gives it. */
 function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unknown> }[] {
   const emitted: DomainEvent[] = [];
   let state: ProjectState | null = null;
   for (const command of lifeOf(randomUUID())) {
-    const decision = decide(command, state, ctx);
-    if (!decision.ok) throw new Error(JSON.stringify(decision.error));
-    for (const event of decision.events) state = evolve(state, event);
-    emitted.push(...decision.events);
+    const events = accepted(command as unknown as Record<string, unknown>, state);
+    for (const event of events) if (event.type !== 'ActivityHeld') state = evolve(state, event);
+    emitted.push(...events);
   }
   const dropped = randomUUID();
-  const lead = lifeOf(dropped)[0];
-  const registered = decide(lead, null, ctx);
-  if (!registered.ok) throw new Error('lead refused');
-  const drop = decide(
-    { type: 'DropProject', projectId: dropped, occurredAt: at(2), reason: '放弃' },
-    evolve(null, registered.events[0] as never),
-    ctx,
+  const [registered] = accepted(lifeOf(dropped)[0] as unknown as Record<string, unknown>, null);
+  const droppedState = evolve(null, registered as never);
+  emitted.push(...accepted({ type: 'DropProject', projectId: dropped, occurredAt: at(2), reason: '放弃' }, droppedState));
+  emitted.push(
+    ...accepted(
+      {
+        type: 'RecordActivity',
+        activityId: randomUUID(),
+        occurredAt: at(3),
+        kind: 'conference',
+        title: '洽谈会',
+        region: 'jjj',
+        unit: 'zz-airport',
+      },
+      null,
+    ),
   );
-  if (!drop.ok) throw new Error('drop refused');
-  emitted.push(...drop.events);
-  const activity = decideActivity(
-    {
-      type: 'RecordActivity',
-      activityId: randomUUID(),
-      occurredAt: at(3),
-      kind: 'conference',
-      title: '洽谈会',
-      region: 'jjj',
-      unit: 'zz-airport',
-    },
-    null,
-    ctx,
-  );
-  if (!activity.ok) throw new Error('activity refused');
-  emitted.push(...activity.events);
   return emitted.map((event, i) => {
     const data = event.data as { projectId?: string; activityId?: string };
     return {

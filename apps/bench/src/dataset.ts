@@ -1,14 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  EVENT_SCHEMA_VERSION,
-  decide,
-  decideActivity,
-  evolve,
-  type DecideContext,
-  type ProjectCommand,
-  type ProjectState,
-  type RecordActivity,
-} from '@app/domain';
+import { EVENT_SCHEMA_VERSION, decide, decideActivity, evolve, parseCommand, type DecideContext, type ProjectState } from '@app/domain';
 import type { NewEvent, StreamAppend } from '@app/event-store';
 import type { ReferenceData } from '@app/reference-data';
 import { syntheticYear, type Command } from '@app/synthetic';
@@ -39,9 +30,10 @@ export function buildDataset(reference: ReferenceData, options: { seed: number; 
     const isActivity = command.type === 'RecordActivity';
     const id = isActivity ? randomUUID() : (command.projectId as string);
     const streamId = isActivity ? `activity-${id}` : `project-${id}`;
-    const decision = isActivity
-      ? decideActivity({ ...command, activityId: id } as unknown as RecordActivity, null, ctx)
-      : decide(command as unknown as ProjectCommand, states.get(id) ?? null, ctx);
+    const parsed = parseCommand(isActivity ? { ...command, activityId: id } : command, ctx);
+    if (!parsed.ok) continue;
+    const decision =
+      parsed.command.type === 'RecordActivity' ? decideActivity(parsed.command, null) : decide(parsed.command, states.get(id) ?? null);
     if (!decision.ok) continue;
     const list = streams.get(streamId) ?? [];
     for (const event of decision.events) {

@@ -22,6 +22,15 @@ export type RuleCode =
 
 export type Decision<E> = { readonly ok: true; readonly events: readonly E[] } | { readonly ok: false; readonly error: DomainError };
 
+/** A command parsed from raw input, or why it could not be (every bad field). */
+export type Parsed<C> = { readonly ok: true; readonly command: C } | { readonly ok: false; readonly error: DomainError };
+
+/**
+ * Raw input whose field checks found nothing wrong is the command it claims to be: a type
+ * guard instead of a cast, so the narrowing happens once, where the checks are.
+ */
+export const isValid = <C>(_raw: unknown, issues: readonly FieldIssue[]): _raw is C => issues.length === 0;
+
 export const accept = <E>(...events: E[]): Decision<E> => ({ ok: true, events });
 export const refuse = <E>(error: DomainError): Decision<E> => ({ ok: false, error });
 

@@ -11,4 +11,5 @@ export * from './project/project.commands';
 export * from './project/project.decider';
 export * from './activity/activity';
 export * from './events';
+export * from './commands';
 export * from './periods';

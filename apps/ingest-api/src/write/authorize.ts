@@ -1,7 +1,8 @@
 import type { ProjectState } from '@app/domain';
 import type { Actor } from '@app/event-store';
 import { errorAnswer, type Answer, type Principal } from '@app/platform';
-import { isActivityCommand, type WriteCommand } from './write-request';
+import type { WriteCommand } from '@app/domain';
+import { isActivityCommand } from './write-request';
 
 /** The event's author, from the key that wrote it (contract §4). */
 export function actorOf(principal: Principal): Actor {

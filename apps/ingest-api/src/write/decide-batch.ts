@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_SCHEMA_VERSION, decide, decideActivity, evolve, evolveActivity, type DecideContext, type DomainEvent } from '@app/domain';
+import {
+  EVENT_SCHEMA_VERSION,
+  decide,
+  decideActivity,
+  evolve,
+  evolveActivity,
+  parseCommand,
+  type DecideContext,
+  type DomainEvent,
+} from '@app/domain';
 import type { NewEvent, StreamAppend } from '@app/event-store';
 import { domainErrorAnswer, errorAnswer, type Answer, type Principal } from '@app/platform';
 import { actorOf, authorize } from './authorize';
@@ -103,16 +112,18 @@ function decideOne(
   ctx: DecideContext,
   maxEventBytes: number,
 ): { refusal: Answer } | { events: readonly DomainEvent[]; body: Record<string, unknown> } {
-  const { command } = request;
+  const parsed = parseCommand(request.fields, ctx);
+  if (!parsed.ok) return { refusal: domainErrorAnswer(parsed.error) };
+  const { command } = parsed;
   const creates = command.type === 'RegisterLead' || command.type === 'RecordActivity';
   if (stream.version > 0 || creates) {
     const denied = authorize(principal, command, stream.project, stream.registeredBy);
     if (denied) return { refusal: denied };
   }
-  const decision = isActivityCommand(command) ? decideActivity(command, stream.activity, ctx) : decide(command, stream.project, ctx);
+  const decision = isActivityCommand(command) ? decideActivity(command, stream.activity) : decide(command, stream.project);
   if (!decision.ok) return { refusal: domainErrorAnswer(decision.error) };
   const oversized = decision.events.find((event) => Buffer.byteLength(JSON.stringify(event.data)) > maxEventBytes);
-  if (oversized) return { refusal: tooLargeToPublish(command, maxEventBytes) };
+  if (oversized) return { refusal: tooLargeToPublish(request.fields, maxEventBytes) };
 
   for (const event of decision.events) {
     stream.version += 1;
@@ -125,8 +136,8 @@ function decideOne(
 }
 
 /** 413 naming the command's largest field: its event could never be published (contract §6). */
-function tooLargeToPublish(command: WriteRequest['command'], limit: number): Answer {
-  const [largest] = Object.entries(command)
+function tooLargeToPublish(fields: Record<string, unknown>, limit: number): Answer {
+  const [largest] = Object.entries(fields)
     .map(([field, value]) => [field, JSON.stringify(value)?.length ?? 0] as const)
     .sort((a, b) => b[1] - a[1]);
   return errorAnswer(413, 'payload_too_large', `the event would exceed ${limit} bytes, more than the events topic takes`, [

@@ -76,7 +76,7 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
       try {
         const answers = await this.attempt(principal, requests);
         requests.forEach((request, i) =>
-          commandsTotal.inc({ type: isAnswer(request) ? 'unparsed' : request.command.type, status: answers[i].status }),
+          commandsTotal.inc({ type: isAnswer(request) ? 'unparsed' : request.type, status: answers[i].status }),
         );
         return answers;
       } catch (error) {

@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { activityStreamId, isRecord, isUuid, projectStreamId, textProblem, type ProjectCommand, type RecordActivity } from '@app/domain';
+import { activityStreamId, isRecord, isUuid, projectStreamId, textProblem, type RecordActivity, type WriteCommand } from '@app/domain';
 import { errorAnswer, type Answer } from '@app/platform';
 
-export type WriteCommand = ProjectCommand | RecordActivity;
 export type WriteCommandType = WriteCommand['type'];
 
 export const WRITE_COMMAND_TYPES: readonly WriteCommandType[] = [
@@ -16,9 +15,11 @@ export const WRITE_COMMAND_TYPES: readonly WriteCommandType[] = [
   'RecordActivity',
 ];
 
-/** One command to execute, as parsed from a single call or a batch item. */
+/** One command to execute, routed from a single call or a batch item; its fields are parsed when it is decided. */
 export interface WriteRequest {
-  readonly command: WriteCommand;
+  readonly type: WriteCommandType;
+  /** The command's fields as sent (with `type` and the id), for `parseCommand`. */
+  readonly fields: Record<string, unknown>;
   readonly streamId: string;
   /** `Idempotency-Key` (single calls) or `commandId` (batch items). */
   readonly idempotencyKey: string | null;
@@ -32,7 +33,7 @@ export const isActivityCommand = (command: WriteCommand): command is RecordActiv
 
 /**
  * Builds a request from a JSON body, the command type and the id from the path (if any).
- * Only the shape needed to route the command is checked here; the deciders check every field.
+ * Only what routes the command (its type and id) is checked here; `parseCommand` checks every field.
  * A RegisterLead or RecordActivity without an id gets a fresh one.
  */
 export function parseWriteRequest(
@@ -90,7 +91,8 @@ export function parseWriteRequest(
     }
   }
   return {
-    command: fields as unknown as WriteCommand,
+    type: commandType,
+    fields,
     streamId: commandType === 'RecordActivity' ? activityStreamId(id) : projectStreamId(id),
     idempotencyKey: (idempotencyKey as string | undefined) ?? null,
     // Only a request that may be replayed needs one; hashing every command costs.

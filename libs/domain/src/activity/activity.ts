@@ -1,5 +1,5 @@
 import { checkBusinessTime } from '../business-time';
-import { accept, invalidInput, refuse, type Decision } from '../errors';
+import { accept, invalidInput, isValid, refuse, type Decision, type Parsed } from '../errors';
 import { checkKnownFields, checkOneOf, checkUuid, checkReferenceCode, checkText, checkTime, type Issues } from '../field-checks';
 import type { DecideContext } from '../project/project.decider';
 import { ACTIVITY_KINDS, ORIGIN_REGIONS, type ActivityKind, type OriginRegion } from '../vocabulary';
@@ -28,29 +28,24 @@ export function evolveActivity(_state: ActivityState, event: ActivityHeld): Acti
   return { ...event.data, occurredAt: event.occurredAt };
 }
 
-/** An activity is one event: recording it twice is a conflict. */
-export function decideActivity(command: RecordActivity, state: ActivityState, ctx: DecideContext): Decision<ActivityHeld> {
-  const issues = activityFieldIssues(command, ctx);
-  if (issues.length > 0) return refuse(invalidInput(issues));
+/** An activity is one event: recording it twice is a conflict. Takes a parsed command (`parseActivityCommand`). */
+export function decideActivity(command: RecordActivity, state: ActivityState): Decision<ActivityHeld> {
   if (state !== null) return refuse({ kind: 'already_exists', message: `activity ${command.activityId} exists already` });
-  const checked = checkBusinessTime(command.occurredAt, ctx.now);
-  if (!checked.ok) throw new Error('unchecked time');
-  return accept({
-    type: 'ActivityHeld',
-    occurredAt: checked.instant,
-    data: {
-      activityId: command.activityId,
-      kind: command.kind,
-      title: command.title.trim(),
-      region: command.region,
-      unit: command.unit,
-    },
-  });
+  const { activityId, kind, title, region, unit } = command;
+  return accept({ type: 'ActivityHeld', occurredAt: command.occurredAt, data: { activityId, kind, title, region, unit } });
 }
 
-export function activityFieldIssues(command: RecordActivity, ctx: DecideContext): Issues {
+/** Turns a request into a RecordActivity command (title trimmed, time in UTC), or names every bad field. */
+export function parseActivityCommand(raw: Record<string, unknown>, ctx: DecideContext): Parsed<RecordActivity> {
+  const issues = activityFieldIssues(raw, ctx);
+  if (!isValid<RecordActivity>(raw, issues)) return { ok: false, error: invalidInput(issues) };
+  const checked = checkBusinessTime(raw.occurredAt, ctx.now);
+  if (!checked.ok) throw new Error('unchecked time');
+  return { ok: true, command: { ...raw, occurredAt: checked.instant, title: raw.title.trim() } };
+}
+
+function activityFieldIssues(c: Record<string, unknown>, ctx: DecideContext): Issues {
   const issues: Issues = [];
-  const c = command as unknown as Record<string, unknown>;
   checkKnownFields(issues, '', c, ['activityId', 'occurredAt', 'kind', 'title', 'region', 'unit']);
   checkUuid(issues, 'activityId', c.activityId);
   checkTime(issues, 'occurredAt', c.occurredAt, ctx.now);

@@ -1,6 +1,6 @@
 import { checkBusinessTime } from '../business-time';
 import { normalizeCreditCode } from '../credit-code';
-import { accept, invalidInput, refuse, ruleViolation, type Decision, type DomainError } from '../errors';
+import { accept, invalidInput, isValid, refuse, ruleViolation, type Decision, type DomainError, type Parsed } from '../errors';
 import {
   checkAmount,
   checkBoolean,
@@ -90,16 +90,17 @@ export function evolve(state: ProjectState | null, event: ProjectEvent): Project
   }
 }
 
-export function decide(command: ProjectCommand, state: ProjectState | null, ctx: DecideContext): Decision<ProjectEvent> {
-  const issues = commandFieldIssues(command, ctx);
-  if (issues.length > 0) return refuse(invalidInput(issues));
-  const occurredAt = instant(command.occurredAt, ctx);
-  const projectId = command.projectId;
+/**
+ * Decides a parsed command (`parseProjectCommand`: fields checked, texts trimmed, instants in
+ * UTC) against the project's state: the lifecycle rules of contract §2.
+ */
+export function decide(command: ProjectCommand, state: ProjectState | null): Decision<ProjectEvent> {
+  const { occurredAt, projectId } = command;
 
   if (command.type === 'RegisterLead') {
     if (state !== null) return refuse({ kind: 'already_exists', message: `project ${projectId} exists already` });
     const { type: _type, occurredAt: _at, projectId: _id, ...facts } = command;
-    return accept({ type: 'LeadRegistered', occurredAt, data: { projectId, ...normalizeFacts(facts) } });
+    return accept({ type: 'LeadRegistered', occurredAt, data: { projectId, ...facts } });
   }
   if (state === null) return refuse({ kind: 'not_found', message: `project ${projectId} does not exist` });
   if (state.stage === 'dropped') return refuse(ruleViolation('project_dropped', `project ${projectId} was dropped`));
@@ -127,27 +128,52 @@ export function decide(command: ProjectCommand, state: ProjectState | null, ctx:
       return accept({ type: 'ProjectStarted', occurredAt, data: { projectId, startedInvestmentWan: command.startedInvestmentWan } });
     }
     case 'CorrectProject': {
-      const changes = normalizeChanges(command.changes, ctx);
+      const { changes, reason } = command;
       const refusal = correctionRefusal(state, changes);
       if (refusal) return refuse(refusal);
-      return accept({ type: 'ProjectCorrected', occurredAt, data: { projectId, changes, reason: command.reason.trim() } });
+      return accept({ type: 'ProjectCorrected', occurredAt, data: { projectId, changes, reason } });
     }
     case 'DropProject':
       if (state.signedAt !== null) {
         return refuse(ruleViolation('drop_after_signing', `project ${projectId} is signed and can no longer be dropped`));
       }
-      return accept({ type: 'ProjectDropped', occurredAt, data: { projectId, reason: command.reason.trim() } });
+      return accept({ type: 'ProjectDropped', occurredAt, data: { projectId, reason: command.reason } });
   }
 }
 
+/**
+ * Turns a request (its fields and `type`) into a typed project command, or names every bad
+ * field: the one place where raw input becomes a command. Texts come out trimmed, credit
+ * codes upper-case, business times as UTC instants.
+ */
+export function parseProjectCommand(raw: Record<string, unknown>, ctx: DecideContext): Parsed<ProjectCommand> {
+  const issues = commandFieldIssues(raw, ctx);
+  if (!isValid<ProjectCommand>(raw, issues)) return { ok: false, error: invalidInput(issues) };
+  return { ok: true, command: normalizeCommand(raw, ctx) };
+}
+
+const PROJECT_COMMAND_TYPES = Object.keys({
+  RegisterLead: 0,
+  RecordVisit: 0,
+  RecordFundInvestment: 0,
+  SignProject: 0,
+  StartProject: 0,
+  CorrectProject: 0,
+  DropProject: 0,
+} satisfies Record<ProjectCommand['type'], 0>) as readonly ProjectCommand['type'][];
+
+export const isProjectCommandType = (type: unknown): type is ProjectCommand['type'] =>
+  PROJECT_COMMAND_TYPES.includes(type as ProjectCommand['type']);
+
 /** Every bad field of a project command, by its path in the request body. */
-export function commandFieldIssues(command: ProjectCommand, ctx: DecideContext): Issues {
+function commandFieldIssues(c: Record<string, unknown>, ctx: DecideContext): Issues {
   const issues: Issues = [];
-  const c = command as unknown as Record<string, unknown>;
-  checkKnownFields(issues, '', c, PROJECT_COMMAND_FIELDS[command.type]);
+  if (!isProjectCommandType(c.type)) return [{ field: 'type', message: `must be one of: ${PROJECT_COMMAND_TYPES.join(', ')}` }];
+  const type = c.type;
+  checkKnownFields(issues, '', c, PROJECT_COMMAND_FIELDS[type]);
   checkUuid(issues, 'projectId', c.projectId);
   checkTime(issues, 'occurredAt', c.occurredAt, ctx.now);
-  switch (command.type) {
+  switch (type) {
     case 'RegisterLead':
       checkFacts(issues, '', c, ctx.ref, true);
       break;
@@ -282,6 +308,26 @@ function normalizeFacts(facts: ProjectFacts): ProjectFacts {
     unit: facts.unit,
     plannedInvestmentWan: facts.plannedInvestmentWan,
   };
+}
+
+function normalizeCommand(command: ProjectCommand, ctx: DecideContext): ProjectCommand {
+  const occurredAt = instant(command.occurredAt, ctx);
+  switch (command.type) {
+    case 'RegisterLead': {
+      const { type, projectId, occurredAt: _at, ...facts } = command;
+      return { type, projectId, occurredAt, ...normalizeFacts(facts) };
+    }
+    case 'RecordVisit':
+      return { ...command, occurredAt };
+    case 'RecordFundInvestment':
+    case 'SignProject':
+    case 'StartProject':
+      return { ...command, occurredAt };
+    case 'CorrectProject':
+      return { ...command, occurredAt, changes: normalizeChanges(command.changes, ctx), reason: command.reason.trim() };
+    case 'DropProject':
+      return { ...command, occurredAt, reason: command.reason.trim() };
+  }
 }
 
 function normalizeChanges(changes: ProjectChanges, ctx: DecideContext): ProjectChanges {
