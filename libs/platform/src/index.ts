@@ -1,5 +1,6 @@
 export * from './config';
 export * from './admin-key';
+export * from './lru-map';
 export * from './logger';
 export * from './database/database';
 export * from './database/transient';

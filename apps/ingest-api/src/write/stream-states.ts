@@ -8,6 +8,7 @@ import {
   type ProjectState,
 } from '@app/domain';
 import type { Actor, EventEnvelope, EventStore } from '@app/event-store';
+import { LruMap } from '@app/platform';
 
 /** A stream as the deciders need it: its folded state, version and author. */
 export interface StreamState {
@@ -26,7 +27,7 @@ const CAPACITY = 100_000;
  * another writer's events are never missed; the others are read and folded.
  */
 export class StreamStates {
-  private readonly cache = new Map<string, StreamState>();
+  private readonly cache = new LruMap<string, StreamState>(CAPACITY);
 
   constructor(private readonly store: EventStore) {}
 
@@ -38,7 +39,7 @@ export class StreamStates {
     const states = new Map<string, StreamState>();
     const toRead: string[] = [];
     for (const id of unique) {
-      const cached = this.get(id);
+      const cached = this.cache.get(id);
       if (cached && cached.version === (versions.get(id) ?? 0)) states.set(id, { ...cached });
       else toRead.push(id);
     }
@@ -53,18 +54,7 @@ export class StreamStates {
 
   /** Keeps a state that has been committed. */
   remember(id: string, state: StreamState): void {
-    this.cache.delete(id);
     this.cache.set(id, { ...state });
-    if (this.cache.size > CAPACITY) this.cache.delete(this.cache.keys().next().value!);
-  }
-
-  private get(id: string): StreamState | undefined {
-    const state = this.cache.get(id);
-    if (state) {
-      this.cache.delete(id);
-      this.cache.set(id, state);
-    }
-    return state;
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
+import { LruMap } from '../lru-map';
 
 export const ROLES = ['admin', 'writer', 'partner', 'reader'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,7 +43,7 @@ const hashKey = (key: string): Buffer => createHash('sha256').update(key, 'utf8'
  */
 export class ApiKeys {
   private readonly adminHash: Buffer;
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly cache = new LruMap<string, { principal: Principal | null; until: number }>(CACHE_ENTRIES);
 
   constructor(
     private readonly pool: Pool,
@@ -64,9 +65,7 @@ export class ApiKeys {
       [hash],
     );
     const principal = rows.length === 0 ? null : toPrincipal(rows[0]);
-    this.cache.delete(cacheKey);
     this.cache.set(cacheKey, { principal, until: Date.now() + CACHE_MS });
-    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     return principal;
   }
 

@@ -1,3 +1,5 @@
+import { LruMap } from '../lru-map';
+
 /**
  * A token bucket per key (an API key, a client address): `perMinute` requests a minute,
  * refilled continuously, with a burst of one minute's worth. Kept in process memory: each
@@ -5,12 +7,14 @@
  * goes first, so a flood of new keys costs bounded memory.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: LruMap<string, { tokens: number; at: number }>;
 
   constructor(
     private readonly perMinute: number,
-    private readonly capacity = 100_000,
-  ) {}
+    capacity = 100_000,
+  ) {
+    this.buckets = new LruMap(capacity);
+  }
 
   /** 0 when the request may go ahead (and counts it), else the seconds to wait before the next one would. */
   take(key: string, now = Date.now()): number {
@@ -34,9 +38,7 @@ export class RateLimiter {
     const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
     bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * (this.perMinute / 60_000));
     bucket.at = now;
-    this.buckets.delete(key);
     this.buckets.set(key, bucket);
-    if (this.buckets.size > this.capacity) this.buckets.delete(this.buckets.keys().next().value!);
     return bucket;
   }
 
