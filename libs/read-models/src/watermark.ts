@@ -19,6 +19,8 @@ export interface ProjectionStatus {
  */
 export class ProjectionWatermark {
   private mark = 0;
+  /** The highest head seen: positions up to it exist, so a target within it needs no new look. */
+  private knownHead = 0;
   private readonly store: PostgresEventStore;
 
   constructor(
@@ -33,7 +35,7 @@ export class ProjectionWatermark {
    * not handed out yet cannot be known to be applied), and returns it.
    */
   async position(upTo?: number): Promise<number> {
-    const head = await this.head();
+    const head = upTo !== undefined && upTo <= this.knownHead ? this.knownHead : await this.head();
     const target = upTo === undefined ? head : Math.min(upTo, head);
     if (target <= this.mark) return this.mark;
     const { rows } = await this.pool.query(
@@ -56,8 +58,8 @@ export class ProjectionWatermark {
   }
 
   async status(name = 'read-models'): Promise<ProjectionStatus> {
-    const head = await this.head();
-    const position = await this.position(head);
+    const position = await this.position();
+    const head = this.knownHead;
     let lagMs = 0;
     if (position < head) {
       const { rows } = await this.pool.query('SELECT recorded_at FROM events WHERE position > $1 ORDER BY position LIMIT 1', [position]);
@@ -67,7 +69,8 @@ export class ProjectionWatermark {
   }
 
   /** The last position the store has handed out. */
-  head(): Promise<number> {
-    return this.store.headPosition();
+  async head(): Promise<number> {
+    this.knownHead = Math.max(this.knownHead, await this.store.headPosition());
+    return this.knownHead;
   }
 }
