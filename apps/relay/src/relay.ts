@@ -92,8 +92,7 @@ export class Relay {
     this.wake?.();
     this.onLeading?.();
     await this.loop;
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = null;
+    await this.dropProducer();
     await this.lease.release().catch(() => undefined);
     this.setLeading(false);
     this.listener.stop();
@@ -144,8 +143,7 @@ export class Relay {
           { err: error, position: this.position, waitingOn: this.waitingOn, retryInMs: backoffMs },
           'publishing failed; retrying',
         );
-        await this.producer?.disconnect().catch(() => undefined);
-        this.producer = null;
+        await this.dropProducer();
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
       }
@@ -166,8 +164,7 @@ export class Relay {
   private async standBy(): Promise<void> {
     this.setLeading(false);
     this.lease.forget();
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = null;
+    await this.dropProducer();
   }
 
   /** Sends one request's events, then stores the checkpoint, fenced by the lease. */
@@ -203,6 +200,12 @@ export class Relay {
     await producer.connect();
     this.producer = producer;
     return producer;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    await producer?.disconnect().catch(() => undefined);
   }
 
   private setLeading(leading: boolean): void {

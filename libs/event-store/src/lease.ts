@@ -21,8 +21,7 @@ export class Lease {
   /** Who holds it: host, process and a random part (two instances in one process differ). */
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private token: number | null = null;
-  /** Local clock (ms) before which the lease is surely still ours: the renewal's send time + ttl. */
-  private validUntil = 0;
+  /** Local clock (ms) of the last renewal's sending: renewed again once a third of the ttl has passed. */
   private renewedAt = 0;
 
   constructor(
@@ -30,10 +29,6 @@ export class Lease {
     readonly name: string,
     readonly ttlMs: number,
   ) {}
-
-  get held(): boolean {
-    return this.token !== null && Date.now() < this.validUntil;
-  }
 
   /** Takes the lease when it is free or expired (or ours); false while another holder's lease runs. */
   async acquire(): Promise<boolean> {
@@ -49,7 +44,6 @@ export class Lease {
     );
     if (rows.length === 0) return false;
     this.token = Number(rows[0].token);
-    this.validUntil = sentAt + this.ttlMs;
     this.renewedAt = sentAt;
     return true;
   }
@@ -68,7 +62,6 @@ export class Lease {
       this.token = null;
       throw new LeaseLost(this.name);
     }
-    this.validUntil = sentAt + this.ttlMs;
     this.renewedAt = sentAt;
   }
 

@@ -138,10 +138,10 @@ export class PostgresEventStore implements EventStore {
       client = null;
       const unsettled = group.filter((q) => !q.settled);
       if (committing !== null && committing.length > 0) {
-        const stored = await this.storedAfterFailedCommit(committing, error);
-        if (stored instanceof Error) unsettled.forEach((q) => q.reject(stored));
-        else if (stored.length > 0) resolveAll(unsettled, stored);
-        else unsettled.forEach((q) => q.reject(error));
+        await this.storedDespiteFailure(committing, error).then(
+          (stored) => resolveAll(unsettled, stored),
+          (failure: unknown) => unsettled.forEach((q) => q.reject(failure)),
+        );
       } else if (group.length > 1) {
         for (const queued of unsettled) await this.commitGroup([queued]);
       } else {
@@ -153,23 +153,25 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * After a COMMIT that failed (the connection was lost while it was sent), whether it took
-   * effect: the rows' events as stored if it did, [] if it did not, CommitOutcomeUnknown when
-   * the database cannot be asked within a few seconds.
+   * After a COMMIT that failed (the connection was lost while it was sent): the rows' events as
+   * stored when it took effect all the same; else throws `cause` (nothing was written), or
+   * CommitOutcomeUnknown when the database cannot be asked within a few seconds.
    */
-  private async storedAfterFailedCommit(rows: readonly Row[], cause: unknown): Promise<EventEnvelope[] | Error> {
+  private async storedDespiteFailure(rows: readonly Row[], cause: unknown): Promise<EventEnvelope[]> {
     const deadline = Date.now() + 5_000;
     for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
+      let assigned: Record<string, unknown>[];
       try {
-        const { rows: assigned } = await this.pool.query(
-          'SELECT event_id, position, recorded_at FROM events WHERE event_id = ANY($1::uuid[])',
-          [rows.map((r) => r.eventId)],
-        );
-        return assigned.length === 0 ? [] : completeEnvelopes(rows, assigned);
+        ({ rows: assigned } = await this.pool.query('SELECT event_id, position, recorded_at FROM events WHERE event_id = ANY($1::uuid[])', [
+          rows.map((r) => r.eventId),
+        ]));
       } catch {
-        if (Date.now() + delay > deadline) return new CommitOutcomeUnknown(cause);
+        if (Date.now() + delay > deadline) throw new CommitOutcomeUnknown(cause);
         await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
       }
+      if (assigned.length === 0) throw cause;
+      return completeEnvelopes(rows, assigned);
     }
   }
 
@@ -194,12 +196,7 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
-      if (committing && rows.length > 0) {
-        const stored = await this.storedAfterFailedCommit(rows, error);
-        if (stored instanceof Error) throw stored;
-        if (stored.length > 0) return stored;
-        throw error;
-      }
+      if (committing && rows.length > 0) return await this.storedDespiteFailure(rows, error);
       const pgError = error as { code?: string; constraint?: string; detail?: string };
       if (pgError.code === '23505' && pgError.constraint === 'events_stream_version') {
         const streamId = /\(stream_id, version\)=\((.*), \d+\)/.exec(pgError.detail ?? '')?.[1] ?? 'unknown';
