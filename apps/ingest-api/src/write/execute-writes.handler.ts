@@ -11,6 +11,7 @@ import {
   REFERENCE_DATA,
   errorAnswer,
   isTransientDatabaseError,
+  retryTransient,
   type Answer,
   type Config,
   type Principal,
@@ -71,10 +72,9 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
    */
   async execute({ principal, requests }: ExecuteWrites): Promise<Answer[]> {
     const transientDeadline = Date.now() + TRANSIENT_RETRY_MS;
-    let backoffMs = 50;
     for (let attempt = 1; ; attempt++) {
       try {
-        const answers = await this.attempt(principal, requests);
+        const answers = await retryTransient(() => this.attempt(principal, requests), transientDeadline - Date.now());
         requests.forEach((request, i) =>
           commandsTotal.inc({ type: isAnswer(request) ? 'unparsed' : request.type, status: answers[i].status }),
         );
@@ -86,13 +86,8 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
             2,
           );
         }
-        if (isTransientDatabaseError(error)) {
-          if (Date.now() + backoffMs > transientDeadline)
-            throw ApiError.unavailable('the database is unavailable; nothing was written; retry', 2);
-          await new Promise((resolve) => setTimeout(resolve, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 1_000);
-          continue;
-        }
+        // Still transient once the retries' time is spent.
+        if (isTransientDatabaseError(error)) throw ApiError.unavailable('the database is unavailable; nothing was written; retry', 2);
         if (!(error instanceof StreamVersionConflict || IdempotencyStore.isRace(error))) throw error;
         if (attempt >= MAX_ATTEMPTS) {
           return requests.map(() => errorAnswer(409, 'conflict', 'the project was changed concurrently; retry the request'));
