@@ -35,6 +35,31 @@ class Backoff {
   }
 }
 
+/**
+ * Keeps a process running: `launch` starts it (a failure of the first start is the caller's);
+ * when it exits, or a later start fails, it is started again after a back-off, logged.
+ */
+async function supervise(name, launch, isStopping) {
+  const backoff = new Backoff();
+  const watch = (child) => {
+    backoff.started();
+    child.once('exit', (code, signal) => !isStopping() && restartLater(`exited (${code ?? signal})`));
+  };
+  const restartLater = (why) => {
+    const wait = backoff.next();
+    console.error(`${name} ${why}; restarting in ${wait / 1000} s`);
+    setTimeout(async () => {
+      if (isStopping()) return;
+      try {
+        watch(await launch());
+      } catch (error) {
+        restartLater(`did not start (${error.message})`);
+      }
+    }, wait);
+  };
+  watch(await launch());
+}
+
 async function main() {
   ensureDependencies();
   console.log('building…');
@@ -46,26 +71,16 @@ async function main() {
   if (!env.KAFKA_BROKERS) {
     const { startKafka } = require('../deploy/kafka-local/kafka');
     const dataDir = path.resolve(ROOT, env.KAFKA_DATA_DIR || path.join('.local', 'kafka-data'));
-    const backoff = new Backoff();
-    const launchKafka = async () => {
-      kafka = await startKafka({ dataDir });
-      backoff.started();
-      console.log(`kafka: ${kafka.brokers} (pid ${kafka.pid}, log ${kafka.logFile})`);
-      kafka.child.once('exit', (code, signal) => {
-        if (stopping) return;
-        const wait = backoff.next();
-        console.error(`kafka exited (${code ?? signal}); restarting in ${wait / 1000} s`);
-        setTimeout(() => !stopping && relaunch(), wait);
-      });
-    };
-    const relaunch = () =>
-      launchKafka().catch((error) => {
-        const wait = backoff.next();
-        console.error(`kafka did not start (${error.message}); trying again in ${wait / 1000} s`);
-        setTimeout(() => !stopping && relaunch(), wait);
-      });
     console.log('starting the local Kafka broker…');
-    await launchKafka();
+    await supervise(
+      'kafka',
+      async () => {
+        kafka = await startKafka({ dataDir });
+        console.log(`kafka: ${kafka.brokers} (pid ${kafka.pid}, log ${kafka.logFile})`);
+        return kafka.child;
+      },
+      () => stopping,
+    );
     env.KAFKA_BROKERS = kafka.brokers;
   }
   const keyFile = path.resolve(ROOT, env.ADMIN_API_KEY_FILE || path.join('.local', 'admin-api-key'));
@@ -76,19 +91,18 @@ async function main() {
   }
 
   const children = new Map();
-  const launch = (app, backoff = new Backoff()) => {
-    const child = spawnApp(app.name, env);
-    backoff.started();
-    children.set(app.name, child);
-    child.on('exit', (code, signal) => {
-      children.delete(app.name);
-      if (stopping) return;
-      const wait = backoff.next();
-      console.error(`${app.name} exited (${code ?? signal}); restarting in ${wait / 1000} s`);
-      setTimeout(() => !stopping && launch(app, backoff), wait);
-    });
-  };
-  APPS.forEach((app) => launch(app));
+  for (const app of APPS) {
+    await supervise(
+      app.name,
+      () => {
+        const child = spawnApp(app.name, env);
+        children.set(app.name, child);
+        child.once('exit', () => children.delete(app.name));
+        return child;
+      },
+      () => stopping,
+    );
+  }
 
   const stop = async () => {
     if (stopping) return;
