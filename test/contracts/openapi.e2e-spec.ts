@@ -35,7 +35,7 @@ describe('the OpenAPI documents (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await freshDatabase();
     ingest = await startIngestApi(db);
-    queryApp = await createQueryApi(testDeps(db));
+    queryApp = await createQueryApi(await testDeps(db));
     await queryApp.listen({ port: 0, host: '127.0.0.1' });
     query = `http://127.0.0.1:${(queryApp.getHttpServer().address() as { port: number }).port}`;
   });

@@ -107,7 +107,7 @@ describe('HTTP fuzzing (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await freshDatabase();
     ({ url: ingest, app: ingestApp } = await startIngestApi(db, { RATE_LIMIT_PER_MINUTE: '0' }));
-    queryApp = await createQueryApi(testDeps(db, { MIN_POSITION_WAIT_MS: '0' }));
+    queryApp = await createQueryApi(await testDeps(db, { MIN_POSITION_WAIT_MS: '0' }));
     await queryApp.listen({ port: 0, host: '127.0.0.1' });
     query = `http://127.0.0.1:${(queryApp.getHttpServer().address() as { port: number }).port}`;
     // Projects at every stage, for the lifecycle endpoints to reach their deeper rules.

@@ -117,7 +117,7 @@ describe('no request harms another (real PostgreSQL)', () => {
   it('a database that cannot be reached: writes and reads answer 503 unavailable with Retry-After after retrying, never 500', async () => {
     // A pool on a port where nothing listens: every connection is refused, as while the server restarts.
     const unreachable = createPool('postgres://postgres@127.0.0.1:9/nowhere', 2, { connectionTimeoutMillis: 500 });
-    const deps = { ...testDeps(db), pool: unreachable };
+    const deps = { ...(await testDeps(db)), pool: unreachable };
     const apps = [await createIngestApi(deps), await createQueryApi(deps)];
     try {
       const [ingestUrl, queryUrl] = await Promise.all(

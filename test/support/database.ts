@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client, type Pool } from 'pg';
-import { MIGRATIONS } from '@app/migrations';
-import { createPool, ensureDatabase, migrate } from '@app/platform';
+import type { DataSource } from 'typeorm';
+import { DATABASE_SCHEMA } from '@app/migrations';
+import { openDataSource, poolOf } from '@app/platform';
 
 export interface TestDatabase {
   readonly url: string;
+  /** The test's own connections, for its set-up and checks (each app under test opens its own: see testDeps). */
   readonly pool: Pool;
   drop(): Promise<void>;
 }
@@ -20,15 +22,13 @@ export async function freshDatabase(poolSize = 10): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   server.pathname = `/${name}`;
   const url = server.toString();
-  await ensureDatabase(url);
-  const pool = createPool(url, poolSize);
-  await migrate(pool, MIGRATIONS);
+  const dataSource: DataSource = await openDataSource({ url, poolSize }, DATABASE_SCHEMA);
   return {
     url,
-    pool,
+    pool: poolOf(dataSource),
     /** Drops the database even while a client is still checked out (a test that failed half-way). */
     async drop() {
-      const ended = pool.end().catch(() => undefined);
+      const ended = dataSource.destroy().catch(() => undefined);
       server.pathname = '/postgres';
       const admin = new Client({ connectionString: server.toString() });
       await admin.connect();

@@ -35,7 +35,9 @@ export async function startPipeline(): Promise<Pipeline> {
   const newProjector = () => new Projector(db.pool, kafka, reference, logger, { topicPrefix: prefix, partitions: 3 });
   let projector = newProjector();
   await projector.start();
-  const query: NestFastifyApplication = await createQueryApi(testDeps(db, { KAFKA_TOPIC_PREFIX: prefix, MIN_POSITION_WAIT_MS: '2000' }));
+  const query: NestFastifyApplication = await createQueryApi(
+    await testDeps(db, { KAFKA_TOPIC_PREFIX: prefix, MIN_POSITION_WAIT_MS: '2000' }),
+  );
   await query.listen({ port: 0, host: '127.0.0.1' });
   const queryUrl = `http://127.0.0.1:${(query.getHttpServer().address() as { port: number }).port}`;
 

@@ -1,14 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createIngestApi } from '../../apps/ingest-api/src/ingest-api';
-import { createLogger, loadConfig, type ServiceDeps } from '@app/platform';
+import { DATABASE_SCHEMA } from '@app/migrations';
+import { createLogger, loadConfig, openDataSource, poolOf, type ServiceDeps } from '@app/platform';
 import type { TestDatabase } from './database';
 import { reference } from './fixtures';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
-export function testDeps(db: TestDatabase, env: Record<string, string> = {}): ServiceDeps {
+/** What an app under test is built from: its own connection to the test's database (closed with the app), as in a service process. */
+export async function testDeps(db: TestDatabase, env: Record<string, string> = {}): Promise<ServiceDeps> {
   const config = loadConfig({ ...process.env, DATABASE_URL: db.url, ADMIN_API_KEY: ADMIN_KEY, ...env });
-  return { config, logger: createLogger('test', process.env.LOG_LEVEL || 'silent'), pool: db.pool, reference, adminKey: ADMIN_KEY };
+  const dataSource = await openDataSource({ url: db.url, poolSize: 5 }, DATABASE_SCHEMA);
+  const logger = createLogger('test', process.env.LOG_LEVEL || 'silent');
+  return { config, logger, dataSource, pool: poolOf(dataSource), reference, adminKey: ADMIN_KEY };
 }
 
 /** The ingest API listening on a free port of loopback: requests go over real HTTP. */
@@ -16,7 +20,7 @@ export async function startIngestApi(
   db: TestDatabase,
   env: Record<string, string> = {},
 ): Promise<{ url: string; app: NestFastifyApplication }> {
-  const app = await createIngestApi(testDeps(db, env));
+  const app = await createIngestApi(await testDeps(db, env));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return { url: `http://127.0.0.1:${address.port}`, app };

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { Client } from 'pg';
-import { MIGRATIONS } from '@app/migrations';
-import { createPool, ensureDatabase, migrate } from '@app/platform';
+import { DATABASE_SCHEMA } from '@app/migrations';
+import { openDataSource, poolOf } from '@app/platform';
 import { PostgresEventStore } from '@app/event-store';
 import { rebuildReadModels } from '@app/read-models';
 import { loadReferenceData } from '@app/reference-data';
@@ -60,10 +60,8 @@ async function main(): Promise<void> {
     const url = new URL(serverUrl);
     url.pathname = `/${runId}_${suffix}`;
     databases.push(url.pathname.slice(1));
-    await ensureDatabase(url.toString());
-    const pool = createPool(url.toString(), 20);
-    await migrate(pool, MIGRATIONS);
-    return { url: url.toString(), pool };
+    const dataSource = await openDataSource({ url: url.toString(), poolSize: 20 }, DATABASE_SCHEMA);
+    return { url: url.toString(), pool: poolOf(dataSource), close: () => dataSource.destroy() };
   };
   const key = randomBytes(18).toString('base64url');
   const figures: Record<string, Figure> = {};
@@ -79,13 +77,13 @@ async function main(): Promise<void> {
       figures.baseline_pg_events_per_s = await repeat(RUNS, () => baselineInsert(appendDb.pool, appendData.streams, 4));
       figures.ours_append_events_per_s = await repeat(RUNS, () => oursAppend(appendDb.pool, appendData.streams, 8));
       figures.peer_append_events_per_s = await repeat(RUNS, () => peerAppend(appendDb.url, appendData.streams, 8));
-      await appendDb.pool.end();
+      await appendDb.close();
     }
 
     // 2. The whole pipeline in its own processes.
     if (only.includes('pipeline')) {
       const pipelineDb = await database('pipeline');
-      await pipelineDb.pool.end();
+      await pipelineDb.close();
       const env = {
         ...process.env,
         DATABASE_URL: pipelineDb.url,
@@ -187,7 +185,7 @@ async function main(): Promise<void> {
       });
       const { rows } = await largeDb.pool.query('SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events');
       await largeDb.pool.query('VACUUM ANALYZE');
-      await largeDb.pool.end();
+      await largeDb.close();
       const queryOnly = await startServices({ ...process.env, DATABASE_URL: largeDb.url, ADMIN_API_KEY: key, LOG_LEVEL: 'warn' }, [
         'query-api',
       ]);

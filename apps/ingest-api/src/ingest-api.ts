@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EVENT_STORE, PostgresEventStore } from '@app/event-store';
 import { asyncApiDocument } from '@app/messaging';
-import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
+import { DatabaseModule, coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { BatchController } from './write/batch.controller';
 import { ExecuteWritesHandler } from './write/execute-writes.handler';
@@ -14,7 +14,7 @@ export class IngestModule {
   static with(deps: ServiceDeps): DynamicModule {
     return {
       module: IngestModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [DatabaseModule.of(deps.dataSource), CqrsModule.forRoot()],
       controllers: [WriteController, BatchController, ApiKeysController],
       providers: [...coreProviders(deps), { provide: EVENT_STORE, useValue: new PostgresEventStore(deps.pool) }, ExecuteWritesHandler],
     };

@@ -1,5 +1,5 @@
-import { MIGRATIONS } from '@app/migrations';
+import { DATABASE_SCHEMA } from '@app/migrations';
 import { runApplication } from '@app/platform';
 import { createIngestApi } from './ingest-api';
 
-runApplication('ingest-api', createIngestApi, (config) => config.ingestPort, { migrations: MIGRATIONS });
+runApplication('ingest-api', createIngestApi, (config) => config.ingestPort, { schema: DATABASE_SCHEMA });

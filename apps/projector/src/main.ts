@@ -1,5 +1,5 @@
-import { MIGRATIONS } from '@app/migrations';
+import { DATABASE_SCHEMA } from '@app/migrations';
 import { runApplication } from '@app/platform';
 import { createProjectorApp } from './projector.module';
 
-runApplication('projector', createProjectorApp, (config) => config.projectorPort, { migrations: MIGRATIONS, checksApiKeys: false });
+runApplication('projector', createProjectorApp, (config) => config.projectorPort, { schema: DATABASE_SCHEMA, checksApiKeys: false });

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
 import { Gauge } from 'prom-client';
 import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
-import { TableMaintenance, createHttpApp, requireKafkaBrokers, type Logger, type ServiceDeps } from '@app/platform';
+import { DatabaseModule, TableMaintenance, createHttpApp, requireKafkaBrokers, type Logger, type ServiceDeps } from '@app/platform';
 import { KpiQueries, LIVE_SCHEMA, ProjectionWatermark } from '@app/read-models';
 import { KpiSnapshots } from './kpi-snapshots';
 import { Projector } from './projector';
@@ -46,7 +46,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
  */
 @Module({})
 export class ProjectorModule {
-  static with({ config, logger, pool, reference }: ServiceDeps): DynamicModule {
+  static with({ config, logger, pool, reference, dataSource }: ServiceDeps): DynamicModule {
     const kafka = createKafka(requireKafkaBrokers(config), 'projector', logger);
     const snapshotProducer = createIdempotentProducer(kafka);
     const snapshots = new KpiSnapshots(
@@ -64,6 +64,7 @@ export class ProjectorModule {
     });
     return {
       module: ProjectorModule,
+      imports: [DatabaseModule.of(dataSource)],
       providers: [
         { provide: Projector, useValue: projector },
         { provide: KpiSnapshots, useValue: snapshots },

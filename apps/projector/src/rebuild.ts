@@ -1,5 +1,5 @@
-import { MIGRATIONS } from '@app/migrations';
-import { createLogger, createPool, ensureDatabase, loadConfig, migrate } from '@app/platform';
+import { DATABASE_SCHEMA } from '@app/migrations';
+import { createLogger, loadConfig, openDataSource, poolOf } from '@app/platform';
 import { PROJECTIONS, rebuildReadModels } from '@app/read-models';
 import { loadReferenceData } from '@app/reference-data';
 
@@ -12,9 +12,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const logger = createLogger('rebuild', config.logLevel);
-  await ensureDatabase(config.databaseUrl);
-  const pool = createPool(config.databaseUrl, 2);
-  await migrate(pool, MIGRATIONS, logger);
+  const dataSource = await openDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'rebuild' }, DATABASE_SCHEMA, logger);
+  const pool = poolOf(dataSource);
   const started = Date.now();
   let reported = 0;
   const result = await rebuildReadModels(pool, loadReferenceData(), {
@@ -27,7 +26,7 @@ async function main(): Promise<void> {
   });
   const seconds = (Date.now() - started) / 1000;
   logger.info({ projection: name, ...result, seconds, eventsPerSecond: Math.round(result.events / seconds) }, 'rebuilt and swapped in');
-  await pool.end();
+  await dataSource.destroy();
 }
 
 main().catch((error) => {

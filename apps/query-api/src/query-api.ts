@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Gauge } from 'prom-client';
 import { asyncApiDocument } from '@app/messaging';
-import { coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
+import { DatabaseModule, coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
 import { KpiReports } from './kpi-reports';
@@ -14,6 +14,7 @@ export class QueryModule {
     const kpis = new KpiQueries(deps.pool, deps.reference);
     return {
       module: QueryModule,
+      imports: [DatabaseModule.of(deps.dataSource)],
       controllers: [ReadController],
       providers: [
         ...coreProviders(deps),

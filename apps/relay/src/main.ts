@@ -1,5 +1,5 @@
-import { MIGRATIONS } from '@app/migrations';
+import { DATABASE_SCHEMA } from '@app/migrations';
 import { runApplication } from '@app/platform';
 import { createRelayApp } from './relay.module';
 
-runApplication('relay', createRelayApp, (config) => config.relayPort, { migrations: MIGRATIONS, checksApiKeys: false });
+runApplication('relay', createRelayApp, (config) => config.relayPort, { schema: DATABASE_SCHEMA, checksApiKeys: false });

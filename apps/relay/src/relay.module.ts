@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Gauge } from 'prom-client';
 import { PostgresEventStore } from '@app/event-store';
 import { createKafka } from '@app/messaging';
-import { TableMaintenance, createHttpApp, requireKafkaBrokers, type ServiceDeps } from '@app/platform';
+import { DatabaseModule, TableMaintenance, createHttpApp, requireKafkaBrokers, type ServiceDeps } from '@app/platform';
 import { IdempotencyRetention } from './idempotency-retention';
 import { Relay } from './relay';
 
@@ -32,9 +32,10 @@ class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 /** The relay as a Nest application: the relay, its upkeep of the write side's tables, and its lifecycle. */
 @Module({})
 export class RelayModule {
-  static with({ config, logger, pool }: ServiceDeps, relay: Relay): DynamicModule {
+  static with({ config, logger, pool, dataSource }: ServiceDeps, relay: Relay): DynamicModule {
     return {
       module: RelayModule,
+      imports: [DatabaseModule.of(dataSource)],
       providers: [
         { provide: Relay, useValue: relay },
         // The write side's tables (the events, idempotency answers, checkpoints): see TableMaintenance.

@@ -2,23 +2,29 @@ import { resolve } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_GUARD, Reflector } from '@nestjs/core';
+import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
+import type { DataSource, Repository } from 'typeorm';
 import { Gauge } from 'prom-client';
 import { loadReferenceData, type ReferenceData } from '@app/reference-data';
 import { adminKeyFromFile } from './admin-key';
+import { ApiKeyEntity } from './auth/api-key.entity';
 import { ApiKeys } from './auth/api-keys';
 import { RateLimiter } from './auth/rate-limiter';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createPool, ensureDatabase, migrate, type Migration } from './database/database';
+import { openDataSource, poolOf, type DatabaseSchema } from './database/data-source';
 import { ApiKeyGuard } from './http/auth.guard';
 import { listen } from './http/http-app';
 import { createLogger, type Logger } from './logger';
-import { CONFIG, PG_POOL, REFERENCE_DATA } from './tokens';
+import { CONFIG, REFERENCE_DATA } from './tokens';
 
 /** What every service is built from; tests build the same from their own database and broker. */
 export interface ServiceDeps {
   readonly config: Config;
   readonly logger: Logger;
+  /** The app's connection (given to Nest by DatabaseModule, closed with the app). */
+  readonly dataSource: DataSource;
+  /** The DataSource's pool, for the hand-written SQL of the hot paths. */
   readonly pool: Pool;
   readonly reference: ReferenceData;
   /** The admin key in force (ADMIN_API_KEY, or one generated at start in development). */
@@ -29,9 +35,12 @@ export interface ServiceDeps {
 export function coreProviders(deps: ServiceDeps): Provider[] {
   return [
     { provide: CONFIG, useValue: deps.config },
-    { provide: PG_POOL, useValue: deps.pool },
     { provide: REFERENCE_DATA, useValue: deps.reference },
-    { provide: ApiKeys, useValue: new ApiKeys(deps.pool, deps.adminKey) },
+    {
+      provide: ApiKeys,
+      useFactory: (repository: Repository<ApiKeyEntity>) => new ApiKeys(repository, deps.adminKey),
+      inject: [getRepositoryToken(ApiKeyEntity)],
+    },
     { provide: RateLimiter, useValue: new RateLimiter(deps.config.rateLimitPerMinute) },
     {
       provide: APP_GUARD,
@@ -60,8 +69,8 @@ function measurePool(pool: Pool): void {
 }
 
 export interface ServiceOptions {
-  /** The database schema, applied (what is missing of it) at start. */
-  readonly migrations: readonly Migration[];
+  /** The database schema (migrations applied at start, entities) — see @app/migrations. */
+  readonly schema: DatabaseSchema;
   /** False for a service that takes no API key (relay, projector): it needs no admin key. */
   readonly checksApiKeys?: boolean;
 }
@@ -77,10 +86,12 @@ function runService(name: string, start: (deps: ServiceDeps) => Promise<{ close(
     const config = loadConfig();
     logger = createLogger(name, config.logLevel);
     const reference = loadReferenceData();
-    await ensureDatabase(config.databaseUrl);
-    // Named after the service, so that pg_stat_activity says who holds each connection.
-    const pool = createPool(config.databaseUrl, config.databasePoolSize, { application_name: name });
-    await migrate(pool, options.migrations, logger);
+    const dataSource = await openDataSource(
+      { url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: name },
+      options.schema,
+      logger,
+    );
+    const pool = poolOf(dataSource);
     let adminKey = config.adminApiKey ?? '';
     if (config.adminApiKey === null && options.checksApiKeys !== false) {
       const file = resolve(config.adminApiKeyFile);
@@ -88,7 +99,7 @@ function runService(name: string, start: (deps: ServiceDeps) => Promise<{ close(
       logger.warn({ file }, 'ADMIN_API_KEY is not set: the admin key is in this file');
     }
     measurePool(pool);
-    const service = await start({ config, logger, pool, reference, adminKey });
+    const service = await start({ config, logger, dataSource, pool, reference, adminKey });
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -100,7 +111,7 @@ function runService(name: string, start: (deps: ServiceDeps) => Promise<{ close(
         process.exit(1);
       }, STOP_DEADLINE_MS).unref();
       await service.close().catch((error) => logger.error({ err: error }, 'error while stopping'));
-      await pool.end().catch(() => undefined);
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
       process.exit(0);
     };
     process.on('SIGINT', () => void stop('SIGINT'));

@@ -7,3 +7,4 @@ export * from './reports';
 export * from './csv';
 export * from './bi-views';
 export * from './rebuild';
+export * from './migrations';

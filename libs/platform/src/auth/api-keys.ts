@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Pool } from 'pg';
+import { IsNull, type Repository } from 'typeorm';
 import { LruMap } from '../lru-map';
+import { ApiKeyEntity } from './api-key.entity';
 
-export const ROLES = ['admin', 'writer', 'partner', 'reader'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from './roles';
 
 /** The caller, as its API key says. */
 export interface Principal {
@@ -46,7 +46,7 @@ export class ApiKeys {
   private readonly cache = new LruMap<string, { principal: Principal | null; until: number }>(CACHE_ENTRIES);
 
   constructor(
-    private readonly pool: Pool,
+    private readonly keys: Repository<ApiKeyEntity>,
     adminKey: string,
   ) {
     this.adminHash = hashKey(adminKey);
@@ -60,11 +60,8 @@ export class ApiKeys {
     const cacheKey = hash.toString('hex');
     const cached = this.cache.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.principal;
-    const { rows } = await this.pool.query(
-      'SELECT id, name, role, units, partner_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
-      [hash],
-    );
-    const principal = rows.length === 0 ? null : toPrincipal(rows[0]);
+    const row = await this.keys.findOneBy({ keyHash: hash, revokedAt: IsNull() });
+    const principal = row ? toPrincipal(row) : null;
     this.cache.set(cacheKey, { principal, until: Date.now() + CACHE_MS });
     return principal;
   }
@@ -72,43 +69,37 @@ export class ApiKeys {
   /** Returns the secret once; only its hash is kept. */
   async create(input: NewApiKey): Promise<ApiKeyInfo & { key: string }> {
     const key = `ipk_${randomBytes(32).toString('base64url')}`;
-    const { rows } = await this.pool.query(
-      `INSERT INTO api_keys (id, name, role, units, partner_id, key_hash) VALUES ($1, $2, $3, $4, $5, $6)
-       RETURNING id, name, role, units, partner_id, created_at, revoked_at`,
-      [randomUUID(), input.name, input.role, input.units ?? null, input.partnerId ?? null, hashKey(key)],
-    );
-    return { ...toInfo(rows[0]), key };
+    const row = this.keys.create({
+      id: randomUUID(),
+      name: input.name,
+      role: input.role,
+      units: input.units ? [...input.units] : null,
+      partnerId: input.partnerId ?? null,
+      keyHash: hashKey(key),
+      revokedAt: null,
+    });
+    // created_at is the database's clock; the insert reads it back into the row.
+    await this.keys.insert(row);
+    return { ...toInfo(row), key };
   }
 
   async list(): Promise<ApiKeyInfo[]> {
-    const { rows } = await this.pool.query(
-      'SELECT id, name, role, units, partner_id, created_at, revoked_at FROM api_keys ORDER BY created_at, id',
-    );
+    const rows = await this.keys.find({ order: { createdAt: 'ASC', id: 'ASC' } });
     return rows.map(toInfo);
   }
 
   /** False when there is no such key or it was revoked already. */
   async revoke(id: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+    const { affected } = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     this.cache.clear();
-    return rowCount === 1;
+    return affected === 1;
   }
 }
 
-function toPrincipal(row: Record<string, unknown>): Principal {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    role: row.role as Role,
-    units: (row.units as string[] | null) ?? null,
-    partnerId: (row.partner_id as string | null) ?? null,
-  };
+function toPrincipal(row: ApiKeyEntity): Principal {
+  return { id: row.id, name: row.name, role: row.role, units: row.units ?? null, partnerId: row.partnerId ?? null };
 }
 
-function toInfo(row: Record<string, unknown>): ApiKeyInfo {
-  return {
-    ...toPrincipal(row),
-    createdAt: (row.created_at as Date).toISOString(),
-    revokedAt: row.revoked_at ? (row.revoked_at as Date).toISOString() : null,
-  };
+function toInfo(row: ApiKeyEntity): ApiKeyInfo {
+  return { ...toPrincipal(row), createdAt: row.createdAt.toISOString(), revokedAt: row.revokedAt?.toISOString() ?? null };
 }

@@ -1,5 +1,4 @@
-import { Client, Pool, type PoolConfig } from 'pg';
-import type { Logger } from '../logger';
+import { Client, Pool, type ClientConfig, type PoolConfig } from 'pg';
 import { retryTransient } from './transient';
 
 /**
@@ -13,13 +12,30 @@ import { retryTransient } from './transient';
 const SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=120000 -c work_mem=32MB -c jit=off';
 
 export function createPool(databaseUrl: string, max: number, extra: PoolConfig = {}): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, connectionTimeoutMillis: 10_000, ...extra });
-  // A client that loses its connection must not crash the process: an idle one is replaced by
-  // the pool, a checked-out one fails its next query (and a LISTEN holder sees its own 'error').
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  retryReadsOnTransientErrors(pool);
+  const pool = new Pool({ connectionString: databaseUrl, max, ...POOL_EXTRA, connectionTimeoutMillis: 10_000, ...extra });
+  hardenPool(pool);
   return pool;
+}
+
+/**
+ * A client that loses its connection must not crash the process: an idle one is replaced by
+ * the pool, a checked-out one fails its next query (and a LISTEN holder sees its own 'error').
+ * Set from construction on, so that no client is ever without a listener.
+ */
+class ErrorTolerantClient extends Client {
+  constructor(config?: ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
+/** The pool options of every pool of ours, whoever creates it (createPool, or a TypeORM DataSource as `extra`). */
+export const POOL_EXTRA = { options: SESSION_OPTIONS, Client: ErrorTolerantClient };
+
+/** What every pool of ours gets once created. */
+export function hardenPool(pool: Pool): void {
+  pool.on('error', () => undefined);
+  retryReadsOnTransientErrors(pool);
 }
 
 /**
@@ -56,45 +72,4 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   } finally {
     await admin.end();
   }
-}
-
-/** A fixed advisory-lock key: only one process migrates at a time. */
-const MIGRATION_LOCK = 7_301_001;
-
-/** One step of the schema: applied once, in version order, never edited once applied. */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-/** Applies the migrations not yet applied, in version order, each in its own transaction. */
-export async function migrate(pool: Pool, migrations: readonly Migration[], logger?: Logger): Promise<number[]> {
-  const client = await pool.connect();
-  const applied: number[] = [];
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
-    const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r) => r.version as number));
-    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-      if (done.has(migration.version)) continue;
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`);
-      }
-      applied.push(migration.version);
-      logger?.info({ migration: migration.version, name: migration.name }, 'migration applied');
-    }
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
-  }
-  return applied;
 }

@@ -1,7 +1,8 @@
 import { SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { ApiKeys, Principal, Role } from '../auth/api-keys';
+import type { ApiKeys, Principal } from '../auth/api-keys';
+import type { Role } from '../auth/roles';
 import type { RateLimiter } from '../auth/rate-limiter';
 import { ApiError } from './api-error';
 

@@ -1,0 +1,5 @@
+import { ReadModels1700000000003 } from './1700000000003-read-models';
+import { BiViews1700000000004 } from './1700000000004-bi-views';
+
+/** The read models' part of the database schema, as TypeORM migrations (the whole list is in libs/migrations). */
+export const READ_MODEL_MIGRATIONS = [ReadModels1700000000003, BiViews1700000000004];
