@@ -1,15 +1,24 @@
 import type { Pool, PoolClient } from 'pg';
-import {
-  EVENT_TYPES,
-  evolve,
-  isRecord,
-  type ActivityHeld,
-  type DomainEvent,
-  type ProjectEvent,
-  type ProjectState,
-  type ReferenceCatalog,
-} from '@app/domain';
+import { EVENT_TYPES, evolve, isRecord, type DomainEvent, type ProjectEvent, type ProjectState, type ReferenceCatalog } from '@app/domain';
 import type { EventEnvelope } from '@app/event-store';
+import { activitiesProjection } from './projections/activities';
+import { fundInvestmentsProjection } from './projections/fund-investments';
+import { chainFacts, closeFacts, projectFactsProjection } from './projections/project-facts';
+import type { RowProjection } from './projections/projection';
+import { currentRows, PROJECTS, projectRow, STREAMS } from './projections/projects';
+import { visitsProjection } from './projections/visits';
+import { qualified, writeAll, type TableRows } from './projections/writer';
+
+/**
+ * The append-only read models, one projection each; `projects` and `streams` hold the folded
+ * state as it stands (projections/projects.ts), and `dead_letters` what could not be applied.
+ */
+export const ROW_PROJECTIONS: readonly RowProjection[] = [
+  projectFactsProjection,
+  visitsProjection,
+  fundInvestmentsProjection,
+  activitiesProjection,
+];
 
 /** An event that could not be applied, with the reason; the projector sends it to the DLQ. */
 export interface FailedEvent {
@@ -25,15 +34,6 @@ export interface ApplyResult {
   /** Highest position among the events applied. */
   readonly lastPosition: number;
 }
-
-/** Events that change what the KPIs count, and so open a new row of project_facts. */
-const FACT_EVENTS = new Set<DomainEvent['type']>([
-  'LeadRegistered',
-  'ProjectSigned',
-  'ProjectStarted',
-  'ProjectCorrected',
-  'ProjectDropped',
-]);
 
 /** Checks the shape of an envelope read from Kafka (or anywhere): a plain object until proven otherwise. */
 export function checkEnvelope(value: unknown): EventEnvelope | string {
@@ -112,9 +112,9 @@ export async function prepareEvents(
   } else {
     // The streams' applied versions and the projects' states, in one round trip.
     const { rows: known } = await client.query(
-      `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${schema}.streams WHERE stream_id = ANY($1::text[])
+      `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${qualified(schema, STREAMS.table)} WHERE stream_id = ANY($1::text[])
        UNION ALL
-       SELECT project_id::text, version, state FROM ${schema}.projects WHERE project_id = ANY($2::uuid[])`,
+       SELECT project_id::text, version, state FROM ${qualified(schema, PROJECTS.table)} WHERE project_id = ANY($2::uuid[])`,
       [streamIds, projectIds],
     );
     for (const row of known) {
@@ -124,10 +124,7 @@ export async function prepareEvents(
   }
 
   const changedProjects = new Map<string, { state: ProjectState; version: number }>();
-  const facts: Record<string, unknown>[] = [];
-  const visits: Record<string, unknown>[] = [];
-  const funds: Record<string, unknown>[] = [];
-  const activities: Record<string, unknown>[] = [];
+  const rowsOf = new Map<RowProjection, Record<string, unknown>[]>(ROW_PROJECTIONS.map((p) => [p, []]));
   const failed: FailedEvent[] = [];
   const changedStreams = new Set<string>();
   let duplicates = 0;
@@ -141,34 +138,16 @@ export async function prepareEvents(
     }
     try {
       const event = { type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data } as DomainEvent;
-      if (event.type === 'ActivityHeld') {
-        activities.push(activityRow(event, envelope));
-      } else {
+      let state: ProjectState | null = null;
+      if (event.type !== 'ActivityHeld') {
         const projectId = event.data.projectId;
         if (envelope.streamId !== `project-${projectId}`) throw new Error(`event of ${envelope.streamId} names project ${projectId}`);
-        const state = evolve(projects.get(projectId) ?? null, event as ProjectEvent);
+        state = evolve(projects.get(projectId) ?? null, event as ProjectEvent);
         projects.set(projectId, state);
         changedProjects.set(projectId, { state, version: envelope.version });
-        if (FACT_EVENTS.has(event.type)) facts.push(factsRow(state, envelope.recordedAt));
-        if (event.type === 'VisitRecorded') {
-          visits.push({
-            project_id: projectId,
-            direction: event.data.direction,
-            occurred_at: event.occurredAt,
-            recorded_at: envelope.recordedAt,
-          });
-        }
-        if (event.type === 'FundInvestmentMade') {
-          funds.push({
-            project_id: projectId,
-            fund: event.data.fund,
-            municipal: reference.funds.get(event.data.fund)?.level === 'municipal',
-            amount_wan: event.data.amountWan,
-            occurred_at: event.occurredAt,
-            recorded_at: envelope.recordedAt,
-          });
-        }
       }
+      const context = { recordedAt: envelope.recordedAt, state, reference };
+      for (const [projection, rows] of rowsOf) if (projection.handles.has(event.type)) rows.push(projection.row(event, context));
       versions.set(envelope.streamId, envelope.version);
       changedStreams.add(envelope.streamId);
       applied++;
@@ -178,24 +157,26 @@ export async function prepareEvents(
     }
   }
 
+  const facts = rowsOf.get(projectFactsProjection)!;
   const firstFacts = chainFacts(facts);
-  let factsToWrite = facts;
   if (bulk) {
     for (const [id, version] of versions) bulk.versions.set(id, version);
     for (const [id, state] of projects) bulk.projects.set(id, state);
     // Close the held rows in memory; hold each project's new last row.
-    factsToWrite = facts.filter((row) => row.valid_to !== null);
+    const factsToWrite = facts.filter((row) => row.valid_to !== null);
     for (const [projectId, validFrom] of firstFacts) {
       const held = bulk.openFacts.get(projectId);
       if (held) factsToWrite.push({ ...held, valid_to: validFrom });
     }
     for (const row of facts) if (row.valid_to === null) bulk.openFacts.set(row.project_id as string, row);
+    rowsOf.set(projectFactsProjection, factsToWrite);
   }
   const tables: TableRows[] = [
     ...(bulk ? [] : currentRows(schema, versions, changedStreams, changedProjects)),
-    { table: `${schema}.project_facts`, columns: FACT_COLUMNS, rows: factsToWrite },
+    ...[...rowsOf].map(([{ table, columns }, rows]) => ({ schema, table, columns, rows })),
     {
-      table: `${schema}.dead_letters`,
+      schema,
+      table: 'dead_letters',
       conflictKey: 'position',
       ignoreConflicts: true,
       columns: 'position bigint, stream_id text, version integer, reason text',
@@ -205,21 +186,6 @@ export async function prepareEvents(
         reason,
       })),
     },
-    {
-      table: `${schema}.visits`,
-      columns: 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz',
-      rows: visits,
-    },
-    {
-      table: `${schema}.fund_investments`,
-      columns: 'project_id uuid, fund text, municipal boolean, amount_wan bigint, occurred_at timestamptz, recorded_at timestamptz',
-      rows: funds,
-    },
-    {
-      table: `${schema}.activities`,
-      columns: 'activity_id uuid, kind text, title text, region text, unit text, occurred_at timestamptz, recorded_at timestamptz',
-      rows: activities,
-    },
   ];
   return {
     result: { applied, duplicates, failed, lastPosition },
@@ -228,81 +194,6 @@ export async function prepareEvents(
       if (!bulk) await closeFacts(client, schema, firstFacts);
       await writeAll(client, tables);
     },
-  };
-}
-
-/** Who an investor is for `inbound_enterprise_count`: the credit code, else the name without spaces, case-folded. */
-export function investorKey(investor: { name: string; creditCode?: string }): string {
-  return investor.creditCode ? `code:${investor.creditCode.toUpperCase()}` : `name:${investor.name.replace(/\s+/gu, '').toLowerCase()}`;
-}
-
-function factsRow(state: ProjectState, recordedAt: string): Record<string, unknown> {
-  return {
-    project_id: state.projectId,
-    valid_from: recordedAt,
-    stage: state.stage,
-    unit: state.unit,
-    channels: state.channels,
-    origin_region: state.investor.originRegion,
-    sector: state.industry.sector,
-    chain: state.industry.chain,
-    industrial: state.industrial,
-    investor_key: investorKey(state.investor),
-    planned_wan: state.plannedInvestmentWan,
-    lead_at: state.leadAt,
-    signed_wan: state.signedAmountWan,
-    signed_at: state.signedAt,
-    started_wan: state.startedInvestmentWan,
-    started_at: state.startedAt,
-  };
-}
-
-function activityRow(event: ActivityHeld, envelope: EventEnvelope): Record<string, unknown> {
-  const { activityId, kind, title, region, unit } = event.data;
-  return { activity_id: activityId, kind, title, region, unit, occurred_at: event.occurredAt, recorded_at: envelope.recordedAt };
-}
-
-const FACT_COLUMNS =
-  'project_id uuid, valid_from timestamptz, valid_to timestamptz, stage text, unit text, channels text[], origin_region text, sector text, chain text, ' +
-  'industrial boolean, investor_key text, planned_wan bigint, lead_at timestamptz, signed_wan bigint, signed_at timestamptz, started_wan bigint, started_at timestamptz';
-
-/** The streams' and projects' rows as they stand after a chunk (upserted). */
-function currentRows(
-  schema: string,
-  versions: ReadonlyMap<string, number>,
-  streams: Iterable<string>,
-  projects: Iterable<[string, { state: ProjectState; version: number }]>,
-): TableRows[] {
-  return [
-    {
-      table: `${schema}.streams`,
-      conflictKey: 'stream_id',
-      columns: STREAM_COLUMNS,
-      rows: [...streams].map((stream_id) => ({ stream_id, version: versions.get(stream_id) })),
-    },
-    {
-      table: `${schema}.projects`,
-      conflictKey: 'project_id',
-      columns: PROJECT_COLUMNS,
-      rows: [...projects].map(([projectId, { state, version }]) => projectRow(projectId, state, version)),
-    },
-  ];
-}
-
-const STREAM_COLUMNS = 'stream_id text, version integer';
-const PROJECT_COLUMNS =
-  'project_id uuid, version integer, stage text, unit text, channels text[], lead_at timestamptz, last_event_at timestamptz, state jsonb';
-
-function projectRow(projectId: string, state: ProjectState, version: number): Record<string, unknown> {
-  return {
-    project_id: projectId,
-    version,
-    stage: state.stage,
-    unit: state.unit,
-    channels: state.channels,
-    lead_at: state.leadAt,
-    last_event_at: state.lastEventAt,
-    state,
   };
 }
 
@@ -319,20 +210,19 @@ export async function writeRemembered(
 ): Promise<void> {
   const sliceSize = options.sliceSize ?? 5_000;
   const slices: TableRows[] = [];
-  const add = (table: string, columns: string, rows: Record<string, unknown>[]) => {
-    for (let i = 0; i < rows.length; i += sliceSize) slices.push({ table, columns, rows: rows.slice(i, i + sliceSize) });
+  // Plain inserts (no upsert): the schema is new and each row is written once.
+  const add = ({ table, columns }: { table: string; columns: string }, rows: Record<string, unknown>[]) => {
+    for (let i = 0; i < rows.length; i += sliceSize) slices.push({ schema, table, columns, rows: rows.slice(i, i + sliceSize) });
   };
   add(
-    `${schema}.streams`,
-    STREAM_COLUMNS,
+    STREAMS,
     [...bulk.versions].map(([stream_id, version]) => ({ stream_id, version })),
   );
   add(
-    `${schema}.projects`,
-    PROJECT_COLUMNS,
+    PROJECTS,
     [...bulk.projects].map(([projectId, state]) => projectRow(projectId, state, bulk.versions.get(`project-${projectId}`)!)),
   );
-  add(`${schema}.project_facts`, FACT_COLUMNS, [...bulk.openFacts.values()]);
+  add(projectFactsProjection, [...bulk.openFacts.values()]);
   const writer = async () => {
     for (let slice = slices.shift(); slice; slice = slices.shift()) {
       const client = await pool.connect();
@@ -344,69 +234,4 @@ export async function writeRemembered(
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 2 }, writer));
-}
-
-/**
- * Chains the new facts rows of a chunk (each row's valid_to is the next row's valid_from of
- * the same project; the last stays open) and returns each project's first new valid_from.
- */
-function chainFacts(rows: Record<string, unknown>[]): Map<string, string> {
-  const firstOf = new Map<string, string>();
-  for (let i = rows.length - 1; i >= 0; i--) firstOf.set(rows[i].project_id as string, rows[i].valid_from as string);
-  const nextOf = new Map<string, string>();
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const id = rows[i].project_id as string;
-    rows[i].valid_to = nextOf.get(id) ?? null;
-    nextOf.set(id, rows[i].valid_from as string);
-  }
-  return firstOf;
-}
-
-/** Closes each project's open row at its first new one. */
-async function closeFacts(client: PoolClient, schema: string, firstOf: ReadonlyMap<string, string>): Promise<void> {
-  if (firstOf.size === 0) return;
-  // Arrays rather than JSON: the planner knows how many rows unnest gives (it takes
-  // jsonb_to_recordset for 100) and probes the open-row index for each, without statistics too.
-  await client.query(
-    `UPDATE ${schema}.project_facts f SET valid_to = x.valid_from
-       FROM unnest($1::uuid[], $2::timestamptz[]) AS x(project_id, valid_from)
-      WHERE f.project_id = x.project_id AND f.valid_to IS NULL`,
-    [[...firstOf.keys()], [...firstOf.values()]],
-  );
-}
-
-interface TableRows {
-  readonly table: string;
-  /** `name type, …`, as jsonb_to_recordset takes them. */
-  readonly columns: string;
-  readonly rows: readonly Record<string, unknown>[];
-  /** Upsert on this key (every other column updated), or with `ignoreConflicts` keep the row there. */
-  readonly conflictKey?: string;
-  readonly ignoreConflicts?: boolean;
-}
-
-/**
- * Writes rows into several tables in one statement (data-modifying WITH clauses), each table's
- * rows as one JSON parameter: one round trip per chunk, whatever it touches.
- */
-async function writeAll(client: PoolClient, tables: readonly TableRows[]): Promise<void> {
-  const writes = tables.filter((t) => t.rows.length > 0);
-  if (writes.length === 0) return;
-  const statements = writes.map(({ table, columns, conflictKey, ignoreConflicts }, i) => {
-    const names = columns.split(',').map((c) => c.trim().split(/\s+/)[0]);
-    const onConflict =
-      conflictKey === undefined
-        ? ''
-        : ignoreConflicts
-          ? ` ON CONFLICT (${conflictKey}) DO NOTHING`
-          : ` ON CONFLICT (${conflictKey}) DO UPDATE SET ${names
-              .filter((n) => n !== conflictKey)
-              .map((n) => `${n} = excluded.${n}`)
-              .join(', ')}`;
-    return `w${i} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM jsonb_to_recordset($${i + 1}::jsonb) AS x(${columns})${onConflict})`;
-  });
-  await client.query(
-    `WITH ${statements.join(',\n')} SELECT 1`,
-    writes.map((t) => JSON.stringify(t.rows)),
-  );
 }

@@ -1,0 +1,14 @@
+import type { ActivityHeld } from '@app/domain';
+import type { RowProjection } from './projection';
+
+/** `activities`: one row per promotion activity held. */
+export const activitiesProjection: RowProjection = {
+  table: 'activities',
+  columns: 'activity_id uuid, kind text, title text, region text, unit text, occurred_at timestamptz, recorded_at timestamptz',
+  handles: new Set(['ActivityHeld']),
+  row(event, { recordedAt }) {
+    const { data, occurredAt } = event as ActivityHeld;
+    const { activityId, kind, title, region, unit } = data;
+    return { activity_id: activityId, kind, title, region, unit, occurred_at: occurredAt, recorded_at: recordedAt };
+  },
+};

@@ -1,0 +1,13 @@
+import type { VisitRecorded } from '@app/domain';
+import type { RowProjection } from './projection';
+
+/** `visits`: one row per visit, for the visit counts of the KPIs. */
+export const visitsProjection: RowProjection = {
+  table: 'visits',
+  columns: 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz',
+  handles: new Set(['VisitRecorded']),
+  row(event, { recordedAt }) {
+    const { data, occurredAt } = event as VisitRecorded;
+    return { project_id: data.projectId, direction: data.direction, occurred_at: occurredAt, recorded_at: recordedAt };
+  },
+};
