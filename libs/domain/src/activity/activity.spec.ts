@@ -1,5 +1,6 @@
 import { reference } from '../../../../test/support/fixtures';
-import { decideActivity, evolveActivity, parseActivityCommand, type ActivityState } from './activity';
+import { deciderSpec } from '../../../../test/support/decider-spec';
+import { decideActivity, evolveActivity, parseActivityCommand, type ActivityHeld, type ActivityState } from './activity';
 
 const ctx = { ref: reference, now: new Date('2025-12-31T00:00:00Z') };
 const record = (overrides: Record<string, unknown> = {}) => ({
@@ -19,12 +20,14 @@ function decideRaw(raw: Record<string, unknown>, state: ActivityState) {
   return parsed.ok ? decideActivity(parsed.command, state) : parsed;
 }
 
+const spec = deciderSpec<ActivityState, ActivityHeld>({ initialState: null, decide: decideRaw, evolve: evolveActivity });
+
 describe('activity decider', () => {
   it('records an activity once', () => {
-    const decision = decideRaw(record(), null);
-    expect(decision).toEqual({
-      ok: true,
-      events: [
+    const held = spec
+      .given()
+      .when(record())
+      .then([
         {
           type: 'ActivityHeld',
           occurredAt: '2025-05-20T06:00:00.000Z',
@@ -36,17 +39,16 @@ describe('activity decider', () => {
             unit: 'zz-hitech',
           },
         },
-      ],
-    });
-    if (!decision.ok) throw new Error('refused');
-    const state = evolveActivity(null, decision.events[0]);
-    expect(decideRaw(record(), state)).toMatchObject({ ok: false, error: { kind: 'already_exists' } });
+      ]);
+    spec.given(held).when(record()).thenRefuses({ kind: 'already_exists' });
   });
 
   it('names every bad field', () => {
-    const decision = decideRaw(record({ kind: 'party', region: 'mars', unit: 'x', title: '', extra: 1 }), null);
-    expect(decision.ok).toBe(false);
-    const fields = !decision.ok && decision.error.kind === 'invalid_input' ? decision.error.details.map((d) => d.field).sort() : [];
+    const error = spec
+      .given()
+      .when(record({ kind: 'party', region: 'mars', unit: 'x', title: '', extra: 1 }))
+      .thenRefuses({ kind: 'invalid_input' });
+    const fields = error.kind === 'invalid_input' ? error.details.map((d) => d.field).sort() : [];
     expect(fields).toEqual(['extra', 'kind', 'region', 'title', 'unit']);
   });
 });

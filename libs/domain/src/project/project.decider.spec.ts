@@ -3,6 +3,7 @@ import { leadBody, reference } from '../../../../test/support/fixtures';
 import type { DomainError } from '../errors';
 import { decide, evolve, parseProjectCommand, type DecideContext, type ProjectState } from './project.decider';
 import type { ProjectEvent } from './project.events';
+import { deciderSpec } from '../../../../test/support/decider-spec';
 
 const ctx: DecideContext = { ref: reference, now: new Date('2025-12-31T00:00:00Z') };
 
@@ -27,28 +28,10 @@ const drop = cmd('DropProject', { reason: '企业战略调整' });
 const correct = (changes: Record<string, unknown>) =>
   cmd('CorrectProject', { changes, reason: '数据核对', occurredAt: '2025-06-01T10:00:00+08:00' });
 
-/** Runs the given commands (each must be accepted) and returns the state and the events. */
-function given(...commands: RawCommand[]): ProjectState | null {
-  let state: ProjectState | null = null;
-  for (const command of commands) {
-    const decision = decideRaw(command, state);
-    if (!decision.ok) throw new Error(`given ${command.type} was refused: ${decision.error.message}`);
-    state = decision.events.reduce<ProjectState | null>((s, e) => evolve(s, e), state);
-  }
-  return state;
-}
+const spec = deciderSpec<ProjectState | null, ProjectEvent>({ initialState: null, decide: decideRaw, evolve });
 
-function refusal(state: ProjectState | null, command: RawCommand): DomainError {
-  const decision = decideRaw(command, state);
-  if (decision.ok) throw new Error(`${command.type} was accepted: ${JSON.stringify(decision.events)}`);
-  return decision.error;
-}
-
-function accepted(state: ProjectState | null, command: RawCommand): ProjectEvent[] {
-  const decision = decideRaw(command, state);
-  if (!decision.ok) throw new Error(`${command.type} was refused: ${JSON.stringify(decision.error)}`);
-  return [...decision.events];
-}
+/** The history that the commands write (each must be accepted). */
+const given = (...commands: RawCommand[]) => spec.given(spec.eventsOf(...commands));
 
 describe('project decider: accepted commands and their events', () => {
   it.each<[string, RawCommand[], RawCommand, Partial<ProjectEvent>]>([
@@ -75,16 +58,15 @@ describe('project decider: accepted commands and their events', () => {
       { type: 'ProjectCorrected' },
     ],
   ])('%s', (_name, history, command, expected) => {
-    const events = accepted(given(...history), command);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject(expected);
+    given(...history)
+      .when(command)
+      .then([expected]);
   });
 
   it('normalizes what it stores: trimmed texts, upper-case credit code, UTC instants', () => {
-    const [event] = accepted(
-      null,
-      lead({ name: '  项目  ', investor: { name: ' 某公司 ', creditCode: '91110000600037341l', originRegion: 'jjj' } }),
-    );
+    const [event] = given()
+      .when(lead({ name: '  项目  ', investor: { name: ' 某公司 ', creditCode: '91110000600037341l', originRegion: 'jjj' } }))
+      .then([{ type: 'LeadRegistered' }]);
     expect(event).toEqual({
       type: 'LeadRegistered',
       occurredAt: '2025-01-10T01:00:00.000Z',
@@ -159,9 +141,9 @@ describe('project decider: lifecycle rules (422) and existence (404, 409)', () =
       'stage_dates_out_of_order',
     ],
   ])('%s is refused', (_name, history, command, kind, code) => {
-    const error = refusal(given(...history), command);
-    expect(error.kind).toBe(kind);
-    if (code) expect(error).toMatchObject({ code });
+    given(...history)
+      .when(command)
+      .thenRefuses(code ? { kind, code } : { kind });
   });
 });
 
@@ -214,11 +196,19 @@ describe('project decider: invalid input (400) names every bad field', () => {
       ['occurredAt', 'plannedInvestmentWan', 'unit'],
     ],
   ])('%s', (_name, history, command, fields) => {
-    expect(fieldsOf(refusal(given(...history), command))).toEqual(fields.sort());
+    expect(
+      fieldsOf(
+        given(...history)
+          .when(command)
+          .thenRefuses(),
+      ),
+    ).toEqual(fields.sort());
   });
 
   it('checks input before existence: a bad field on a missing project is a 400, not a 404', () => {
-    expect(refusal(null, cmd('RecordVisit', { direction: 'up' })).kind).toBe('invalid_input');
+    given()
+      .when(cmd('RecordVisit', { direction: 'up' }))
+      .thenRefuses({ kind: 'invalid_input' });
   });
 });
 
@@ -232,7 +222,7 @@ describe('project decider: state', () => {
       sign(),
       start(),
       correct({ signedAmountWan: 250_000, unit: 'zz-erqi' }),
-    );
+    ).state;
     expect(state).toMatchObject({
       projectId,
       stage: 'started',
@@ -247,8 +237,8 @@ describe('project decider: state', () => {
   });
 
   it('a visit turns a lead into negotiating', () => {
-    expect(given(lead())!.stage).toBe('lead');
-    expect(given(lead(), visit)!.stage).toBe('negotiating');
+    expect(given(lead()).state!.stage).toBe('lead');
+    expect(given(lead(), visit).state!.stage).toBe('negotiating');
   });
 });
 
@@ -286,7 +276,7 @@ describe('project decider: properties over random command sequences', () => {
   it('no sequence reaches a state that breaks the lifecycle', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 200 }), fc.array(arbCommand, { maxLength: 30 }), (leadDay, commands) => {
-        let state = given(lead({ occurredAt: day(leadDay) }))!;
+        let state = given(lead({ occurredAt: day(leadDay) })).state!;
         let droppedAfter = false;
         for (const command of commands.map(toCommand)) {
           const decision = decideRaw(command, state);
