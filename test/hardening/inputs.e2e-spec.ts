@@ -147,10 +147,20 @@ describe('bad input over HTTP (real PostgreSQL)', () => {
     ['year', 'year=99999999999999999999'],
     ['quarter', 'quarter=5'],
     ['minPosition', 'minPosition=-1'],
+    ['month', 'quarter=1&month=2'],
+    ['year', 'year=2025&year=2026'],
   ])('%s: GET /v1/kpis?%s answers 400 naming it', async (field, params) => {
     const answer = await call(query, 'GET', `/v1/kpis?${params}`);
     expect(answer.status).toBe(400);
     expect(answer.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('every bad parameter of a query string is named in one 400; empty ones count as absent', async () => {
+    const answer = await call(query, 'GET', '/v1/projects?stage=won&limit=0&cursor=p-1&unit=ZZ&stalledDays=&channel=');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['cursor', 'limit', 'stage', 'unit']);
+    const breakdown = await call(query, 'GET', '/v1/breakdown?year=2025');
+    expect(breakdown.body.error.details).toEqual([{ field: 'by', message: expect.stringContaining('is required') }]);
   });
 
   it('a path id on the read side that is not a uuid: 400 in the error format', async () => {

@@ -1,37 +1,26 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { isUuid, periodLabel } from '@app/domain';
-import { ApiErrors, REFERENCE_DATA, ApiError, Roles, type AuthenticatedRequest, type Principal } from '@app/platform';
-import { BREAKDOWN_DIMENSIONS, KpiQueries, Reports, kpisToCsv } from '@app/read-models';
+import {
+  ApiErrors,
+  REFERENCE_DATA,
+  ApiError,
+  Roles,
+  integerParam,
+  validation,
+  type AuthenticatedRequest,
+  type Principal,
+} from '@app/platform';
+import { KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
 import { KpiReports } from './kpi-reports';
-import { QueryParams } from './query-params';
+import { BreakdownQuery, KpiQuery, PeriodQuery, PositionQuery, ProjectsQuery, asOfOf, periodOf, projectFilterOf } from './query-dtos';
 import { projectScopeOf, visibleUnitResults } from './read-scope';
 
-const PERIOD_QUERIES = [
-  ApiQuery({ name: 'year', required: false, type: Number, example: 2025, description: "2000–2100; the plan's year when absent" }),
-  ApiQuery({ name: 'quarter', required: false, type: Number, description: '1–4' }),
-  ApiQuery({ name: 'month', required: false, type: Number, description: '1–12 (not with quarter)' }),
-  ApiQuery({
-    name: 'minPosition',
-    required: false,
-    type: Number,
-    description: 'wait until the read models have applied this position (at most the last position stored)',
-  }),
-];
-const AS_OF_QUERY = ApiQuery({
-  name: 'asOf',
-  required: false,
-  description: 'the report as recorded at this instant (ISO-8601 with offset, from 2000-01-01 to 24 h after the server clock)',
-});
-/** The period parameters; `asOf` only where the answer can be given as recorded at a past instant. */
-const withPeriodQueries =
-  (options: { asOf: boolean }): MethodDecorator =>
-  (target, key, descriptor) => {
-    for (const decorate of options.asOf ? [...PERIOD_QUERIES, AS_OF_QUERY] : PERIOD_QUERIES) decorate(target, key, descriptor);
-  };
+/** Query strings: checked against their DTO (query-dtos.ts); parameters the endpoint does not know are ignored. */
+const checkedQuery = validation('query', { forbidUnknown: false });
 
 /** Every read endpoint of contract §4; any valid key may read. */
 @ApiTags('read')
@@ -49,23 +38,20 @@ export class ReadController {
 
   @Get('kpis')
   @ApiOperation({ summary: 'City KPIs of contract §3 for a year, quarter or month, against the plan' })
-  @withPeriodQueries({ asOf: true })
-  async cityKpis(@Query() query: Record<string, string>) {
+  async cityKpis(@Query(checkedQuery) query: KpiQuery) {
     return this.kpiReport('city', query);
   }
 
   @Get('kpis/units')
   @ApiOperation({ summary: 'Per-unit KPIs (zones and districts), scope = unit code' })
-  @withPeriodQueries({ asOf: true })
-  async unitKpis(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest) {
+  async unitKpis(@Query(checkedQuery) query: KpiQuery, @Req() req: AuthenticatedRequest) {
     const report = await this.kpiReport('units', query);
     return { ...report, kpis: visibleUnitResults(req.principal!, report.kpis) };
   }
 
   @Get('kpis.csv')
   @ApiOperation({ summary: 'City and unit KPIs as CSV (UTF-8 with BOM, Chinese headers and labels)' })
-  @withPeriodQueries({ asOf: true })
-  async kpisCsv(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+  async kpisCsv(@Query(checkedQuery) query: KpiQuery, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
     const city = await this.kpiReport('city', query);
     const units = visibleUnitResults(req.principal!, (await this.kpiReport('units', query)).kpis);
     await reply
@@ -76,62 +62,30 @@ export class ReadController {
 
   @Get('funnel')
   @ApiOperation({ summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period' })
-  @withPeriodQueries({ asOf: false })
-  async funnel(@Query() query: Record<string, string>) {
-    const params = new QueryParams(query);
-    const period = params.period(this.reference.plan.year);
-    const minPosition = params.minPosition();
-    params.check();
-    const position = await this.freshness.require(minPosition);
-    return { ...(await this.reports.funnel(period)), position };
+  async funnel(@Query(checkedQuery) query: PeriodQuery) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
+    return { ...(await this.reports.funnel(periodOf(query, this.reference.plan.year))), position };
   }
 
   @Get('breakdown')
   @ApiOperation({ summary: 'Count and Σ amount per stage, per channel, origin region, unit or chain' })
-  @ApiQuery({ name: 'by', enum: BREAKDOWN_DIMENSIONS })
-  @withPeriodQueries({ asOf: false })
-  async breakdown(@Query() query: Record<string, string>) {
-    const params = new QueryParams(query);
-    const by = params.oneOf('by', BREAKDOWN_DIMENSIONS, true);
-    const period = params.period(this.reference.plan.year);
-    const minPosition = params.minPosition();
-    params.check();
-    const position = await this.freshness.require(minPosition);
-    return { ...(await this.reports.breakdown(by!, period)), position };
+  async breakdown(@Query(checkedQuery) query: BreakdownQuery) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
+    return { ...(await this.reports.breakdown(query.by, periodOf(query, this.reference.plan.year))), position };
   }
 
   @Get('projects')
   @ApiOperation({ summary: 'Projects, filtered, in pages (cursor = nextCursor of the previous page)' })
-  @ApiQuery({ name: 'stage', required: false, enum: ['lead', 'negotiating', 'signed', 'started', 'dropped'] })
-  @ApiQuery({ name: 'unit', required: false })
-  @ApiQuery({ name: 'channel', required: false })
-  @ApiQuery({ name: 'stalledDays', required: false, type: Number, description: 'not started or dropped, and no event for this many days' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  async projects(@Query() query: Record<string, string>, @Req() req: AuthenticatedRequest) {
-    const params = new QueryParams(query);
-    const filter = {
-      stage: params.oneOf('stage', ['lead', 'negotiating', 'signed', 'started', 'dropped']),
-      unit: params.text('unit', /^[a-z0-9_-]+$/, 'must be a unit code'),
-      channel: params.text('channel', /^[a-z_]+$/, 'must be a channel code'),
-      stalledDays: params.int('stalledDays', 0, 100_000),
-      cursor: params.uuid('cursor', 'must be the nextCursor of a previous page'),
-      limit: params.int('limit', 1, 500) ?? 50,
-    };
-    const minPosition = params.minPosition();
-    params.check();
-    const position = await this.freshness.require(minPosition);
-    return { ...(await this.reports.projects(filter, new Date(), projectScopeOf(req.principal!))), position };
+  async projects(@Query(checkedQuery) query: ProjectsQuery, @Req() req: AuthenticatedRequest) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
+    return { ...(await this.reports.projects(projectFilterOf(query), new Date(), projectScopeOf(req.principal!))), position };
   }
 
   @Get('projects/:id')
   @ApiOperation({ summary: "A project's current state (a partner key: only the projects it registered)" })
-  async project(@Param('id') id: string, @Query() query: Record<string, string>, @Req() req: AuthenticatedRequest) {
-    const params = new QueryParams(query);
-    const minPosition = params.minPosition();
-    params.check();
+  async project(@Param('id') id: string, @Query(checkedQuery) query: PositionQuery, @Req() req: AuthenticatedRequest) {
     const projectId = this.projectId(id);
-    await this.freshness.require(minPosition);
+    await this.freshness.require(integerParam(query.minPosition));
     return this.visibleProject(projectId, req.principal!);
   }
 
@@ -149,11 +103,8 @@ export class ReadController {
   @Get('projections/status')
   @ApiOperation({ summary: 'How far each projection is behind the event store' })
   @Header('cache-control', 'no-store')
-  async status(@Query() query: Record<string, string>) {
-    const params = new QueryParams(query);
-    const minPosition = params.minPosition();
-    params.check();
-    await this.freshness.require(minPosition);
+  async status(@Query(checkedQuery) query: PositionQuery) {
+    await this.freshness.require(integerParam(query.minPosition));
     return { projections: [await this.freshness.watermark.status()] };
   }
 
@@ -171,12 +122,10 @@ export class ReadController {
   }
 
   /** A KPI report: the current one from the report cache, or the one as recorded at `asOf`. */
-  private async kpiReport(scope: 'city' | 'units', query: Record<string, string>) {
-    const params = new QueryParams(query);
-    const period = params.period(this.reference.plan.year);
-    const asOf = params.instant('asOf');
-    const minPosition = params.minPosition();
-    params.check();
+  private async kpiReport(scope: 'city' | 'units', query: KpiQuery) {
+    const period = periodOf(query, this.reference.plan.year);
+    const asOf = asOfOf(query);
+    const minPosition = integerParam(query.minPosition);
     if (asOf !== null) {
       const reached = await this.freshness.require(minPosition);
       const kpis = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now: new Date() });

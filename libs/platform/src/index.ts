@@ -18,5 +18,6 @@ export * from './http/exception.filter';
 export * from './http/http-app';
 export * from './http/api-docs';
 export * from './http/json-body';
+export * from './http/validation';
 export * from './tokens';
 export * from './service';

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -12,10 +12,9 @@ import {
   MaxLength,
   ValidateBy,
   ValidateIf,
-  type ValidationError,
 } from 'class-validator';
 import { textProblem } from '@app/domain';
-import { ApiErrors, ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, type ApiKeyInfo, type Role } from '@app/platform';
+import { ApiErrors, ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, validation, type ApiKeyInfo, type Role } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 
 /** The text rules of contract §6 (no control characters, something visible) as a class-validator constraint. */
@@ -67,24 +66,6 @@ export class CreateApiKeyDto {
   partnerId?: string;
 }
 
-/** Flattens class-validator's nested errors into the contract's `details`, one entry per bad field. */
-function fieldIssues(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
-  return errors.flatMap((e) => {
-    const messages = Object.values(e.constraints ?? {});
-    const own = messages.length > 0 ? [{ field: `${prefix}${e.property}`, message: messages.join('; ') }] : [];
-    return [...own, ...fieldIssues(e.children ?? [], `${prefix}${e.property}.`)];
-  });
-}
-
-export const strictValidation = new ValidationPipe({
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  exceptionFactory: (errors) => {
-    const details = fieldIssues(errors);
-    return ApiError.of(400, 'invalid_input', `invalid input: ${details.map((d) => d.field).join(', ')}`, details);
-  },
-});
-
 @ApiTags('api-keys')
 @ApiErrors(400, 401, 403, 404, 415, 429, 503)
 @Roles('admin')
@@ -98,7 +79,7 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a key; the secret is answered this once' })
-  async create(@Body(strictValidation) dto: CreateApiKeyDto): Promise<ApiKeyInfo & { key: string }> {
+  async create(@Body(validation('body', { forbidUnknown: true })) dto: CreateApiKeyDto): Promise<ApiKeyInfo & { key: string }> {
     const details: { field: string; message: string }[] = [];
     dto.units?.forEach((unit, i) => {
       if (!this.reference.units.has(unit)) details.push({ field: `units.${i}`, message: 'is not a known unit code' });

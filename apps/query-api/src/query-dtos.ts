@@ -1,0 +1,157 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsIn, Matches, ValidateBy } from 'class-validator';
+import { checkBusinessTime, isUuid, type Period } from '@app/domain';
+import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
+import { BREAKDOWN_DIMENSIONS } from '@app/read-models';
+
+/**
+ * The query strings of the read API as class-validator DTOs: they describe the parameters in
+ * the OpenAPI document and are checked by `validation('query', …)`, every bad one named in one
+ * 400. Values stay the strings sent; the functions below read them.
+ */
+
+const STAGES = ['lead', 'negotiating', 'signed', 'started', 'dropped'] as const;
+
+const NotWith = (other: string): PropertyDecorator =>
+  ValidateBy({
+    name: 'notWith',
+    validator: {
+      validate: (_value: unknown, args) => {
+        const given = (args?.object as Record<string, unknown>)[other];
+        return given === undefined || given === '';
+      },
+      defaultMessage: (args) => `give a ${other} or a ${args?.property}, not both`,
+    },
+  });
+
+/** asOf: an instant with an offset, from 2000-01-01 to 24 h after the server clock, as business times are. */
+const IsInstant = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isInstant',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && checkBusinessTime(value, new Date()).ok,
+      defaultMessage: (args) => {
+        const checked = checkBusinessTime(String(args?.value), new Date());
+        return checked.ok ? 'is not a valid instant' : checked.message;
+      },
+    },
+  });
+
+export class PositionQuery {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: 'wait until the read models have applied this position (at most the last position stored)',
+  })
+  @OptionalParam()
+  @IsIntegerText(0, Number.MAX_SAFE_INTEGER)
+  minPosition?: string;
+}
+
+export class PeriodQuery extends PositionQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
+  @OptionalParam()
+  @IsIntegerText(2000, 2100)
+  year?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 4 })
+  @OptionalParam()
+  @IsIntegerText(1, 4)
+  quarter?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 12, description: 'not with quarter' })
+  @OptionalParam()
+  @IsIntegerText(1, 12)
+  @NotWith('quarter')
+  month?: string;
+}
+
+export class KpiQuery extends PeriodQuery {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'the report as recorded at this instant (ISO-8601 with offset, from 2000-01-01 to 24 h after the server clock)',
+  })
+  @OptionalParam()
+  @IsInstant()
+  asOf?: string;
+}
+
+export class BreakdownQuery extends PeriodQuery {
+  @ApiProperty({ enum: BREAKDOWN_DIMENSIONS })
+  @IsDefined({ message: `is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}` })
+  @IsIn(BREAKDOWN_DIMENSIONS, { message: `must be one of: ${BREAKDOWN_DIMENSIONS.join(', ')}` })
+  by!: (typeof BREAKDOWN_DIMENSIONS)[number];
+}
+
+export class ProjectsQuery extends PositionQuery {
+  @ApiPropertyOptional({ enum: STAGES })
+  @OptionalParam()
+  @IsIn(STAGES, { message: `must be one of: ${STAGES.join(', ')}` })
+  stage?: (typeof STAGES)[number];
+
+  @ApiPropertyOptional({ description: 'a unit code', pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' })
+  unit?: string;
+
+  @ApiPropertyOptional({ description: 'a channel code', pattern: '^[a-z_]+$' })
+  @OptionalParam()
+  @Matches(/^[a-z_]+$/, { message: 'must be a channel code' })
+  channel?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 100_000,
+    description: 'not started or dropped, and no event for this many days',
+  })
+  @OptionalParam()
+  @IsIntegerText(0, 100_000)
+  stalledDays?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
+  @OptionalParam()
+  @ValidateBy({
+    name: 'isCursor',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && isUuid(v),
+      defaultMessage: () => 'must be the nextCursor of a previous page',
+    },
+  })
+  cursor?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
+  @OptionalParam()
+  @IsIntegerText(1, 500)
+  limit?: string;
+}
+
+/** The period a checked PeriodQuery names: a year (the plan's when absent), a quarter or a month of it. */
+export function periodOf(query: PeriodQuery, defaultYear: number): Period {
+  const year = integerParam(query.year) ?? defaultYear;
+  const quarter = integerParam(query.quarter);
+  const month = integerParam(query.month);
+  if (quarter !== undefined) return { kind: 'quarter', year, quarter: quarter as 1 | 2 | 3 | 4 };
+  if (month !== undefined) return { kind: 'month', year, month };
+  return { kind: 'year', year };
+}
+
+/** asOf of a checked KpiQuery, or null. */
+export function asOfOf(query: KpiQuery): Date | null {
+  if (query.asOf === undefined || query.asOf === '') return null;
+  const checked = checkBusinessTime(query.asOf, new Date());
+  return checked.ok ? new Date(checked.instant) : null;
+}
+
+/** The filter of a checked ProjectsQuery. */
+export function projectFilterOf(query: ProjectsQuery) {
+  const text = (value: string | undefined) => (value === '' ? undefined : value);
+  return {
+    stage: text(query.stage) as ProjectsQuery['stage'],
+    unit: text(query.unit),
+    channel: text(query.channel),
+    stalledDays: integerParam(query.stalledDays),
+    cursor: text(query.cursor)?.toLowerCase(),
+    limit: integerParam(query.limit) ?? 50,
+  };
+}
