@@ -69,6 +69,8 @@ describe('the OpenAPI documents (real PostgreSQL)', () => {
     const document = (await call(ingest.url, 'GET', '/docs/openapi.json', { key: null })).body;
     const schema = document.paths['/v1/projects'].post.requestBody.content['application/json'].schema;
     type Schema = {
+      $ref?: string;
+      allOf?: Schema[];
       example?: unknown;
       type?: string;
       format?: string;
@@ -76,7 +78,12 @@ describe('the OpenAPI documents (real PostgreSQL)', () => {
       items?: { enum?: unknown[] };
       enum?: unknown[];
     };
-    const example = (s: Schema): unknown => {
+    const resolve = (s: Schema): Schema => {
+      if (s.$ref) return resolve(document.components.schemas[s.$ref.split('/').pop()!]);
+      return s.allOf?.length === 1 ? resolve({ ...s, ...s.allOf[0], allOf: undefined }) : s;
+    };
+    const example = (given: Schema): unknown => {
+      const s = resolve(given);
       if (s.example !== undefined) return s.example;
       if (s.format === 'uuid') return randomUUID();
       if (s.enum) return s.enum[0];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
-import { WRITE_COMMAND_TYPES } from '../../apps/ingest-api/src/write/write-request';
+import { WRITE_COMMAND_TYPES } from '@app/write-api';
 import { createQueryApi } from '../../apps/query-api/src/query-api';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { leadBody } from '../support/fixtures';

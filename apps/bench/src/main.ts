@@ -11,10 +11,11 @@ import { buildDataset } from './dataset';
 import { ingestThroughput, p, queryLatencies, steadyLoad, type Api } from './pipeline';
 import { startServices } from './services';
 import { baselineInsert, oursAppend, peerAppend } from './store-append';
+import { batchValidationCost } from './validation';
 import { figure, repeat, type Figure } from './stats';
 
 /**
- * `npm run bench [-- --smoke] [-- --json out.json] [-- --only append,pipeline,large]`: the benchmark suite of BENCHMARKS.md on
+ * `npm run bench [-- --smoke] [-- --json out.json] [-- --only append,validation,pipeline,large]`: the benchmark suite of BENCHMARKS.md on
  * the real PostgreSQL and Kafka (scripts/bench.js provides them). Every figure is the
  * median of at least 3 runs, with min and max.
  */
@@ -23,7 +24,7 @@ const smoke = args.includes('--smoke');
 const jsonFile = args.includes('--json') ? args[args.indexOf('--json') + 1] : null;
 const RUNS = 3;
 /** `--only append,pipeline,large`: run some sections of the suite (all by default). */
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['append', 'pipeline', 'large'];
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['append', 'validation', 'pipeline', 'large'];
 
 const SIZES = smoke
   ? { appendProjects: 800, ingestProjects: 1000, largeProjects: 1500, loadSeconds: 3, confirmSeconds: 3, rates: [1000], e2eSeconds: 3 }
@@ -49,6 +50,8 @@ const TARGETS: Record<string, string> = {
   baseline_pg_events_per_s: '—',
   ours_append_events_per_s: '≥ peer',
   peer_append_events_per_s: '—',
+  dto_validate_1000_ms: '—',
+  domain_parse_1000_ms: '—',
 };
 
 async function main(): Promise<void> {
@@ -80,7 +83,16 @@ async function main(): Promise<void> {
       await appendDb.close();
     }
 
-    // 2. The whole pipeline in its own processes.
+    // 2. Checking a batch of 1,000 commands: the body DTOs against the domain's parser (no I/O).
+    if (only.includes('validation')) {
+      log('batch validation');
+      const sample = buildDataset(reference, { seed: 3, projects: 400, maxVisits: 3 });
+      const cost = await batchValidationCost(reference, sample.commands, smoke ? 3 : 15);
+      figures.dto_validate_1000_ms = cost.dto;
+      figures.domain_parse_1000_ms = cost.domain;
+    }
+
+    // 3. The whole pipeline in its own processes.
     if (only.includes('pipeline')) {
       const pipelineDb = await database('pipeline');
       await pipelineDb.close();
@@ -169,7 +181,7 @@ async function main(): Promise<void> {
       }
     }
 
-    // 3. A large store: rebuild, idle KPI queries and asOf.
+    // 4. A large store: rebuild, idle KPI queries and asOf.
     if (only.includes('large')) {
       log(`large store: generating ${SIZES.largeProjects} projects`);
       const large = buildDataset(reference, { seed: 42, projects: SIZES.largeProjects, maxVisits: 14 });

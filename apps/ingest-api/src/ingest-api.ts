@@ -1,13 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EVENT_STORE, PostgresEventStore } from '@app/event-store';
 import { asyncApiDocument } from '@app/messaging';
 import { DatabaseModule, coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
-import { BatchController } from './write/batch.controller';
-import { ExecuteWritesHandler } from './write/execute-writes.handler';
-import { WriteController } from './write/write.controller';
+import { WRITE_CONTROLLERS, writeProviders } from '@app/write-api';
 
 @Module({})
 export class IngestModule {
@@ -15,8 +12,8 @@ export class IngestModule {
     return {
       module: IngestModule,
       imports: [DatabaseModule.of(deps.dataSource), CqrsModule.forRoot()],
-      controllers: [WriteController, BatchController, ApiKeysController],
-      providers: [...coreProviders(deps), { provide: EVENT_STORE, useValue: new PostgresEventStore(deps.pool) }, ExecuteWritesHandler],
+      controllers: [...WRITE_CONTROLLERS, ApiKeysController],
+      providers: [...coreProviders(deps), ...writeProviders(deps)],
     };
   }
 }

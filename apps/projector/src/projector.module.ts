@@ -4,7 +4,7 @@ import type { Producer } from 'kafkajs';
 import { Gauge } from 'prom-client';
 import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
 import { DatabaseModule, TableMaintenance, createHttpApp, requireKafkaBrokers, type Logger, type ServiceDeps } from '@app/platform';
-import { KpiQueries, LIVE_SCHEMA, ProjectionWatermark } from '@app/read-models';
+import { KpiQueries, LIVE_SCHEMA, ProjectionWatermark, quoteIdent } from '@app/read-models';
 import { KpiSnapshots } from './kpi-snapshots';
 import { Projector } from './projector';
 
@@ -80,7 +80,8 @@ export class ProjectorModule {
 /** The projector's application, not yet listening: /health and /metrics on PROJECTOR_PORT, consuming once it is up. */
 export function createProjectorApp(deps: ServiceDeps): Promise<NestFastifyApplication> {
   const watermark = new ProjectionWatermark(deps.pool);
-  const deadLetters = async () => Number((await deps.pool.query(`SELECT count(*) AS n FROM ${LIVE_SCHEMA}.dead_letters`)).rows[0].n);
+  const deadLetters = async () =>
+    Number((await deps.pool.query(`SELECT count(*) AS n FROM ${quoteIdent(LIVE_SCHEMA)}.dead_letters`)).rows[0].n);
   new Gauge({
     name: 'projector_lag_events',
     help: 'Events stored but not yet applied to the read models',

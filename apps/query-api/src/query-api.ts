@@ -3,26 +3,16 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Gauge } from 'prom-client';
 import { asyncApiDocument } from '@app/messaging';
 import { DatabaseModule, coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
-import { KpiQueries, Reports } from '@app/read-models';
-import { Freshness } from './freshness';
-import { KpiReports } from './kpi-reports';
-import { ReadController } from './read.controller';
+import { Freshness, READ_CONTROLLERS, readProviders } from '@app/read-api';
 
 @Module({})
 export class QueryModule {
   static with(deps: ServiceDeps, freshness: Freshness): DynamicModule {
-    const kpis = new KpiQueries(deps.pool, deps.reference);
     return {
       module: QueryModule,
       imports: [DatabaseModule.of(deps.dataSource)],
-      controllers: [ReadController],
-      providers: [
-        ...coreProviders(deps),
-        { provide: KpiQueries, useValue: kpis },
-        { provide: KpiReports, useValue: new KpiReports(kpis, freshness.watermark) },
-        { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
-        { provide: Freshness, useValue: freshness },
-      ],
+      controllers: READ_CONTROLLERS,
+      providers: [...coreProviders(deps), ...readProviders(deps, freshness)],
     };
   }
 }

@@ -13,3 +13,4 @@ export * from './activity/activity';
 export * from './events';
 export * from './commands';
 export * from './periods';
+export * from './labels';

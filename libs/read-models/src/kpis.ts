@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { elapsedShare, periodBounds, periodLabel, type Period, type UnitKind } from '@app/domain';
 import type { Plan, ReferenceData, TargetDefinition } from '@app/reference-data';
 import { kpiStatus, type KpiStatus } from './kpi-status';
-import { LIVE_SCHEMA } from './schema';
+import { LIVE_SCHEMA, quoteIdent } from './schema';
 
 /** One KPI result (contract §3). */
 export interface KpiResult {
@@ -137,11 +137,11 @@ export class KpiQueries {
     const { rows } = await this.pool.query(
       `SELECT f.unit, $3::timestamptz AS as_of,
               count(*) FILTER (WHERE f.signed_wan >= u.mega)                           AS "unit.mega_signed_count",
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${this.schema}.fund_investments fi
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${quoteIdent(this.schema)}.fund_investments fi
                                               WHERE fi.project_id = f.project_id AND ${recordedBy(query.asOf, 'fi.recorded_at')})) AS "unit.fund_landed_count",
               count(*) FILTER (WHERE 'industry_chain' = ANY(f.channels))               AS "unit.industry_chain_signed_count",
               coalesce(sum(f.signed_wan), 0)                                            AS "unit.signed_total_wan"
-         FROM ${this.schema}.project_facts f
+         FROM ${quoteIdent(this.schema)}.project_facts f
          JOIN unnest($4::text[], $5::bigint[]) AS u(unit, mega) ON u.unit = f.unit
         WHERE ${validity(query.asOf)} AND f.signed_at >= $1 AND f.signed_at < $2
         GROUP BY f.unit`,

@@ -3,7 +3,7 @@ import type { ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { biViewsSql } from './bi-views';
 import { BulkLoad, prepareEvents, writeRemembered } from './projection';
-import { LIVE_SCHEMA, PROJECTION_LOCK, readModelIndexesSql, readModelTablesSql } from './schema';
+import { LIVE_SCHEMA, PROJECTION_LOCK, quoteIdent, readModelIndexesSql, readModelTablesSql } from './schema';
 
 export const PROJECTIONS = ['read-models'] as const;
 
@@ -28,7 +28,7 @@ export async function rebuildReadModels(
 ): Promise<RebuildProgress> {
   const chunkSize = options.chunkSize ?? 5000;
   const store = new PostgresEventStore(pool);
-  await pool.query(`DROP SCHEMA IF EXISTS ${NEXT_SCHEMA} CASCADE`);
+  await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(NEXT_SCHEMA)} CASCADE`);
   await pool.query(readModelTablesSql(NEXT_SCHEMA));
 
   let position = 0;
@@ -85,8 +85,8 @@ export async function rebuildReadModels(
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [PROJECTION_LOCK]);
     await applyRest(client);
-    await client.query(`ALTER SCHEMA ${LIVE_SCHEMA} RENAME TO ${OLD_SCHEMA}`);
-    await client.query(`ALTER SCHEMA ${NEXT_SCHEMA} RENAME TO ${LIVE_SCHEMA}`);
+    await client.query(`ALTER SCHEMA ${quoteIdent(LIVE_SCHEMA)} RENAME TO ${quoteIdent(OLD_SCHEMA)}`);
+    await client.query(`ALTER SCHEMA ${quoteIdent(NEXT_SCHEMA)} RENAME TO ${quoteIdent(LIVE_SCHEMA)}`);
     await client.query(biViewsSql());
     await client.query('COMMIT');
   } catch (error) {
@@ -96,7 +96,7 @@ export async function rebuildReadModels(
     client.release();
   }
   // Readers that started on the old tables finish first: the drop waits for their locks.
-  await pool.query(`DROP SCHEMA IF EXISTS ${OLD_SCHEMA} CASCADE`);
+  await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(OLD_SCHEMA)} CASCADE`);
   return { events, position };
 }
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
-import { LIVE_SCHEMA } from './schema';
+import { LIVE_SCHEMA, quoteIdent } from './schema';
 
 export const BREAKDOWN_DIMENSIONS = ['channel', 'region', 'unit', 'chain'] as const;
 export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
@@ -23,6 +23,9 @@ export interface ProjectFilter {
   readonly stage?: string;
   readonly unit?: string;
   readonly channel?: string;
+  readonly chain?: string;
+  /** Part of the project's or the investor's name (搜索), case-insensitive. */
+  readonly q?: string;
   readonly stalledDays?: number;
   readonly cursor?: string;
   readonly limit: number;
@@ -53,7 +56,7 @@ export class Reports {
               count(*) FILTER (WHERE f.started_at IS NOT NULL)       AS started,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.signed_at - f.lead_at) / 86400)  AS lead_to_signed_days,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.started_at - f.signed_at) / 86400) AS signed_to_started_days
-         FROM ${this.schema}.project_facts f JOIN ${this.schema}.projects p USING (project_id)
+         FROM ${quoteIdent(this.schema)}.project_facts f JOIN ${quoteIdent(this.schema)}.projects p USING (project_id)
         WHERE f.valid_to IS NULL AND f.lead_at >= $1 AND f.lead_at < $2`,
       [start, end],
     );
@@ -90,7 +93,7 @@ export class Reports {
               coalesce(sum(f.signed_wan) FILTER (WHERE f.signed_at >= $1 AND f.signed_at < $2), 0)     AS signed_wan,
               count(*) FILTER (WHERE f.started_at >= $1 AND f.started_at < $2)                         AS started,
               coalesce(sum(f.started_wan) FILTER (WHERE f.started_at >= $1 AND f.started_at < $2), 0)  AS started_wan
-         FROM ${this.schema}.project_facts f CROSS JOIN LATERAL (SELECT ${DIMENSION_SQL[by]} AS key) k
+         FROM ${quoteIdent(this.schema)}.project_facts f CROSS JOIN LATERAL (SELECT ${DIMENSION_SQL[by]} AS key) k
         WHERE f.valid_to IS NULL
           AND ((f.lead_at >= $1 AND f.lead_at < $2) OR (f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
         GROUP BY k.key ORDER BY k.key`,
@@ -113,7 +116,10 @@ export class Reports {
   async project(projectId: string, scope: ProjectScope = {}): Promise<Record<string, unknown> | null> {
     const params: unknown[] = [projectId];
     const conditions = ['project_id = $1', ...scopeConditions(scope, (value) => `$${params.push(value)}`)];
-    const { rows } = await this.pool.query(`SELECT version, state FROM ${this.schema}.projects WHERE ${conditions.join(' AND ')}`, params);
+    const { rows } = await this.pool.query(
+      `SELECT version, state FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}`,
+      params,
+    );
     return rows.length === 0 ? null : toProject(rows[0]);
   }
 
@@ -128,6 +134,11 @@ export class Reports {
     if (filter.stage) conditions.push(`stage = ${param(filter.stage)}`);
     if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
     if (filter.channel) conditions.push(`${param(filter.channel)} = ANY(channels)`);
+    if (filter.chain) conditions.push(`state->'industry'->>'chain' = ${param(filter.chain)}`);
+    if (filter.q) {
+      const pattern = param(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      conditions.push(`(state->>'name' ILIKE ${pattern} OR state->'investor'->>'name' ILIKE ${pattern})`);
+    }
     if (filter.stalledDays !== undefined) {
       conditions.push(
         `stage NOT IN ('started', 'dropped') AND last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`,
@@ -135,7 +146,7 @@ export class Reports {
     }
     if (filter.cursor) conditions.push(`project_id > ${param(filter.cursor)}`);
     const { rows } = await this.pool.query(
-      `SELECT version, state FROM ${this.schema}.projects ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+      `SELECT version, state FROM ${quoteIdent(this.schema)}.projects ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
         ORDER BY project_id LIMIT ${param(filter.limit + 1)}`,
       params,
     );

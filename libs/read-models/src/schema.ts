@@ -4,6 +4,11 @@
  */
 export const LIVE_SCHEMA = 'rm';
 
+/** An identifier for SQL text, always quoted: `rm` → `"rm"`. */
+export function quoteIdent(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
 /** The read-model schema whole: its tables and their secondary indexes. */
 export function readModelSchemaSql(schema: string): string {
   return readModelTablesSql(schema) + readModelIndexesSql(schema);
@@ -11,17 +16,18 @@ export function readModelSchemaSql(schema: string): string {
 
 /** The tables (with their primary keys) without secondary indexes: a rebuild creates those after loading. */
 export function readModelTablesSql(schema: string): string {
+  const s = quoteIdent(schema);
   return `
-    CREATE SCHEMA ${schema};
+    CREATE SCHEMA ${s};
 
     -- Projection progress and de-duplication: the last version applied of every stream.
-    CREATE TABLE ${schema}.streams (
+    CREATE TABLE ${s}.streams (
       stream_id text PRIMARY KEY,
       version   integer NOT NULL
     );
 
     -- Each project's current state (GET /v1/projects/{id}).
-    CREATE TABLE ${schema}.projects (
+    CREATE TABLE ${s}.projects (
       project_id    uuid PRIMARY KEY,
       version       integer     NOT NULL,
       stage         text        NOT NULL,
@@ -31,12 +37,12 @@ export function readModelTablesSql(schema: string): string {
       last_event_at timestamptz NOT NULL,
       state         jsonb       NOT NULL
     );
-    ALTER TABLE ${schema}.projects ALTER COLUMN state SET STATISTICS 0; -- nothing filters on the document
+    ALTER TABLE ${s}.projects ALTER COLUMN state SET STATISTICS 0; -- nothing filters on the document
 
     -- The facts KPIs count, as a history by record time: a row holds from the record time of
     -- the event that made it (valid_from) to that of the next one (valid_to, NULL = current).
     -- Current KPIs read the open rows; asOf = T reads the rows valid at T.
-    CREATE TABLE ${schema}.project_facts (
+    CREATE TABLE ${s}.project_facts (
       project_id     uuid        NOT NULL,
       valid_from     timestamptz NOT NULL,
       valid_to       timestamptz,
@@ -56,14 +62,14 @@ export function readModelTablesSql(schema: string): string {
       started_at     timestamptz
     );
 
-    CREATE TABLE ${schema}.visits (
+    CREATE TABLE ${s}.visits (
       project_id  uuid        NOT NULL,
       direction   text        NOT NULL,
       occurred_at timestamptz NOT NULL,
       recorded_at timestamptz NOT NULL
     );
 
-    CREATE TABLE ${schema}.fund_investments (
+    CREATE TABLE ${s}.fund_investments (
       project_id  uuid        NOT NULL,
       fund        text        NOT NULL,
       municipal   boolean     NOT NULL,
@@ -74,7 +80,7 @@ export function readModelTablesSql(schema: string): string {
 
     -- Stored events the projection could not apply (also sent to the DLQ): they count as
     -- handled for read-your-writes, so one bad event does not stall every waiting reader.
-    CREATE TABLE ${schema}.dead_letters (
+    CREATE TABLE ${s}.dead_letters (
       position  bigint PRIMARY KEY,
       stream_id text        NOT NULL,
       version   integer     NOT NULL,
@@ -82,7 +88,7 @@ export function readModelTablesSql(schema: string): string {
       at        timestamptz NOT NULL DEFAULT now()
     );
 
-    CREATE TABLE ${schema}.activities (
+    CREATE TABLE ${s}.activities (
       activity_id uuid PRIMARY KEY,
       kind        text        NOT NULL,
       title       text        NOT NULL,
@@ -96,17 +102,18 @@ export function readModelTablesSql(schema: string): string {
 
 /** Secondary indexes, by the queries that need them: KPIs by signed/started time, asOf by validity, project pages. */
 export function readModelIndexesSql(schema: string): string {
+  const s = quoteIdent(schema);
   return `
-    CREATE INDEX ON ${schema}.projects (stage, unit);
-    CREATE INDEX ON ${schema}.projects (last_event_at);
-    CREATE UNIQUE INDEX ON ${schema}.project_facts (project_id) WHERE valid_to IS NULL;
-    CREATE INDEX ON ${schema}.project_facts (signed_at) WHERE valid_to IS NULL;
-    CREATE INDEX ON ${schema}.project_facts (started_at) WHERE valid_to IS NULL;
-    CREATE INDEX ON ${schema}.project_facts (valid_from, valid_to);
-    CREATE INDEX ON ${schema}.visits (occurred_at) WHERE direction = 'inbound';
-    CREATE INDEX ON ${schema}.fund_investments (project_id);
-    CREATE INDEX ON ${schema}.fund_investments (occurred_at);
-    CREATE INDEX ON ${schema}.activities (occurred_at);
+    CREATE INDEX ON ${s}.projects (stage, unit);
+    CREATE INDEX ON ${s}.projects (last_event_at);
+    CREATE UNIQUE INDEX ON ${s}.project_facts (project_id) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${s}.project_facts (signed_at) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${s}.project_facts (started_at) WHERE valid_to IS NULL;
+    CREATE INDEX ON ${s}.project_facts (valid_from, valid_to);
+    CREATE INDEX ON ${s}.visits (occurred_at) WHERE direction = 'inbound';
+    CREATE INDEX ON ${s}.fund_investments (project_id);
+    CREATE INDEX ON ${s}.fund_investments (occurred_at);
+    CREATE INDEX ON ${s}.activities (occurred_at);
   `;
 }
 

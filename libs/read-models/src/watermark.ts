@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@app/event-store';
-import { LIVE_SCHEMA } from './schema';
+import { LIVE_SCHEMA, quoteIdent } from './schema';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -43,8 +43,8 @@ export class ProjectionWatermark {
       // not applied: a join would let the planner hash the whole streams table on every call.
       `SELECT e.position FROM events e
         WHERE e.position > $1 AND e.position <= $2
-          AND e.version > coalesce((SELECT s.version FROM ${this.schema}.streams s WHERE s.stream_id = e.stream_id), 0)
-          AND NOT EXISTS (SELECT 1 FROM ${this.schema}.dead_letters d WHERE d.position = e.position)
+          AND e.version > coalesce((SELECT s.version FROM ${quoteIdent(this.schema)}.streams s WHERE s.stream_id = e.stream_id), 0)
+          AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(this.schema)}.dead_letters d WHERE d.position = e.position)
         ORDER BY e.position LIMIT 1`,
       [this.mark, target],
     );

@@ -128,6 +128,10 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     builder.addServer(`http://${host}:${options.port}`, 'this deployment');
   }
   const document = SwaggerModule.createDocument(app, builder.build());
+  // Request bodies are closed: a field their DTO does not declare is refused (400), so say so.
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
+    if (name.endsWith('Dto') && !('$ref' in schema)) schema.additionalProperties = false;
+  }
   document.info.license = { name: 'Proprietary: the investment-promotion office that runs it' };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;

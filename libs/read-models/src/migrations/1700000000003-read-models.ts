@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { LIVE_SCHEMA, readModelSchemaSql } from '../schema';
+import { LIVE_SCHEMA, quoteIdent, readModelSchemaSql } from '../schema';
 
 export class ReadModels1700000000003 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
@@ -7,6 +7,6 @@ export class ReadModels1700000000003 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`DROP SCHEMA "${LIVE_SCHEMA}" CASCADE`);
+    await db.query(`DROP SCHEMA ${quoteIdent(LIVE_SCHEMA)} CASCADE`);
   }
 }

@@ -1,12 +1,9 @@
 import type { PoolClient } from 'pg';
+import { quoteIdent as quote } from '../schema';
 
 /** `"schema"."table"`: every identifier quoted, whatever schema a rebuild names. */
 export function qualified(schema: string, table: string): string {
   return `${quote(schema)}.${quote(table)}`;
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
 }
 
 export interface TableRows {

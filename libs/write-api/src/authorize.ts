@@ -4,8 +4,9 @@ import { errorAnswer, type Answer, type Principal } from '@app/platform';
 import type { WriteCommand } from '@app/domain';
 import { isActivityCommand } from './write-request';
 
-/** The event's author, from the key that wrote it (contract §4). */
+/** The event's author, from the key that wrote it or the person logged in (contract §4, §7). */
 export function actorOf(principal: Principal): Actor {
+  if (principal.kind === 'user') return { kind: 'user', id: principal.id };
   return principal.role === 'partner' ? { kind: 'partner', id: principal.partnerId ?? principal.id } : { kind: 'team', id: principal.id };
 }
 

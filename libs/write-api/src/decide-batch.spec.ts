@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@app/platform';
-import { leadBody, reference } from '../../../../test/support/fixtures';
+import { leadBody, reference } from '../../../test/support/fixtures';
 import { decideBatch, type BatchInput } from './decide-batch';
 import type { Remembered } from './idempotency-store';
 import type { StreamState } from './stream-states';

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsIn, Matches, ValidateBy } from 'class-validator';
+import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { checkBusinessTime, isUuid, type Period } from '@app/domain';
 import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS } from '@app/read-models';
@@ -99,6 +99,17 @@ export class ProjectsQuery extends PositionQuery {
   @Matches(/^[a-z_]+$/, { message: 'must be a channel code' })
   channel?: string;
 
+  @ApiPropertyOptional({ description: 'an industry chain code', pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a chain code' })
+  chain?: string;
+
+  @ApiPropertyOptional({ description: "part of the project's or the investor's name (case-insensitive)", maxLength: 100 })
+  @OptionalParam()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 0,
@@ -150,6 +161,8 @@ export function projectFilterOf(query: ProjectsQuery) {
     stage: text(query.stage) as ProjectsQuery['stage'],
     unit: text(query.unit),
     channel: text(query.channel),
+    chain: text(query.chain),
+    q: text(query.q?.trim()),
     stalledDays: integerParam(query.stalledDays),
     cursor: text(query.cursor)?.toLowerCase(),
     limit: integerParam(query.limit) ?? 50,
