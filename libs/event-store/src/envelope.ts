@@ -1,6 +1,6 @@
-/** Who wrote an event: taken from the API key, never from the request body. */
+/** Who wrote an event: taken from the API key or the console session, never from the request body. */
 export interface Actor {
-  readonly kind: 'team' | 'partner' | 'system';
+  readonly kind: 'team' | 'partner' | 'system' | 'user';
   readonly id: string;
 }
 

@@ -1,3 +1,4 @@
+import { PEOPLE_ENTITIES, PeopleAndSessions1700000000007 } from '@app/people';
 import { ApiKeyEntity, type DatabaseSchema } from '@app/platform';
 import { READ_MODEL_MIGRATIONS } from '@app/read-models';
 import { EventStore1700000000001 } from './1700000000001-event-store';
@@ -6,8 +7,8 @@ import { NoStatisticsForPayloads1700000000005 } from './1700000000005-no-statist
 import { LeasesAndIdempotencyAge1700000000006 } from './1700000000006-leases-and-idempotency-age';
 
 /**
- * The whole database schema — the event store, keys, idempotency, leases, the read models
- * and the BI views — as TypeORM migrations, applied in order when any app starts (or with
+ * The whole database schema — the event store, keys, idempotency, leases, the read models,
+ * the BI views and the console's people — as TypeORM migrations, applied in order when any app starts (or with
  * `npm run migration:run`), and the entities of its row-shaped tables. Its own lib, as the
  * one place that knows every part of the schema (platform, which runs them, knows none).
  * Never edit an applied migration: add the next one, named `<13-digit timestamp>-<what>.ts`.
@@ -19,6 +20,7 @@ export const DATABASE_SCHEMA: DatabaseSchema = {
     ...READ_MODEL_MIGRATIONS,
     NoStatisticsForPayloads1700000000005,
     LeasesAndIdempotencyAge1700000000006,
+    PeopleAndSessions1700000000007,
   ],
-  entities: [ApiKeyEntity],
+  entities: [ApiKeyEntity, ...PEOPLE_ENTITIES],
 };

@@ -11,6 +11,13 @@ export interface Config {
   readonly kafkaPartitions: number;
   readonly ingestPort: number;
   readonly queryPort: number;
+  /** The console (pages and the APIs of the logged-in person). */
+  readonly consolePort: number;
+  /** The console's address as people reach it (CONSOLE_PUBLIC_URL); https makes its cookies Secure. */
+  readonly consolePublicUrl: string | null;
+  /** The first admin's password (CONSOLE_ADMIN_PASSWORD); null: generated once into consoleAdminPasswordFile. */
+  readonly consoleAdminPassword: string | null;
+  readonly consoleAdminPasswordFile: string;
   /** Status ports (GET /health, GET /metrics) of the background services. */
   readonly relayPort: number;
   readonly projectorPort: number;
@@ -89,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaPartitions: int('KAFKA_PARTITIONS', 6, 1, 1000),
     ingestPort: int('INGEST_PORT', 3000, 0, 65535),
     queryPort: int('QUERY_PORT', 3001, 0, 65535),
+    consolePort: int('CONSOLE_PORT', 3002, 0, 65535),
+    consolePublicUrl: publicUrl(env.CONSOLE_PUBLIC_URL, problems),
+    consoleAdminPassword: env.CONSOLE_ADMIN_PASSWORD || null,
+    consoleAdminPasswordFile: env.CONSOLE_ADMIN_PASSWORD_FILE || '.local/console-admin-password',
     relayPort: int('RELAY_PORT', 3003, 0, 65535),
     projectorPort: int('PROJECTOR_PORT', 3004, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -111,6 +122,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n- ${problems.join('\n- ')}`);
   return config;
+}
+
+function publicUrl(raw: string | undefined, problems: string[]): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) {
+    problems.push(`CONSOLE_PUBLIC_URL=${raw}: must be an http:// or https:// address`);
+    return null;
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string {

@@ -14,6 +14,8 @@ export interface Principal {
   readonly units: readonly string[] | null;
   /** Partners only. */
   readonly partnerId: string | null;
+  /** A person logged in to the console (their events' actor is `{kind: 'user'}`), else an API key. */
+  readonly kind?: 'key' | 'user';
 }
 
 export interface ApiKeyInfo extends Principal {

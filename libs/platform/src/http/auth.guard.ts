@@ -6,7 +6,7 @@ import type { Role } from '../auth/roles';
 import type { RateLimiter } from '../auth/rate-limiter';
 import { ApiError } from './api-error';
 
-const ROLES_KEY = 'roles';
+export const ROLES_KEY = 'roles';
 
 /** The roles allowed on a route (or a whole controller). A route without it needs no key. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);

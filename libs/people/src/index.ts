@@ -1,0 +1,4 @@
+export * from './password';
+export * from './entities';
+export * from './people';
+export * from './migrations/1700000000007-people-and-sessions';
