@@ -20,6 +20,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's pages run in the browser.
+    files: ['apps/console/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

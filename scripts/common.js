@@ -20,8 +20,10 @@ function ensureDependencies() {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
+/** The apps (dist/) and the console's pages (dist/console-web). */
 function build() {
   run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  require('./build-console').buildConsole();
 }
 
 /** Starts a compiled entry point of an app (dist/apps/<name>/src/<entry>.js) as a child process. */

@@ -16,6 +16,7 @@ const APPS = [
   { name: 'relay', port: (env) => env.RELAY_PORT || 3003 },
   { name: 'projector', port: (env) => env.PROJECTOR_PORT || 3004 },
   { name: 'query-api', port: (env) => env.QUERY_PORT || 3001 },
+  { name: 'console', port: (env) => env.CONSOLE_PORT || 3002 },
 ];
 
 /** Restart pauses: 1 s, doubling to 30 s; back to 1 s once a process has run for a minute. */
@@ -134,10 +135,14 @@ async function main() {
   );
   if (stopping) return;
   const at = (port) => `http://${host}:${port}`;
+  const passwordFile = path.resolve(ROOT, env.CONSOLE_ADMIN_PASSWORD_FILE || path.join('.local', 'console-admin-password'));
   console.log(
     [
       '',
       'The investment pipeline is running:',
+      `  console (工作台)     ${env.CONSOLE_PUBLIC_URL || at(APPS[4].port(env))}   log in as admin, password ${
+        env.CONSOLE_ADMIN_PASSWORD ? 'from CONSOLE_ADMIN_PASSWORD' : `in ${path.relative(process.cwd(), passwordFile) || passwordFile}`
+      }`,
       `  write API (ingest)  ${at(APPS[0].port(env))}/v1   docs: ${at(APPS[0].port(env))}/docs`,
       `  read API (query)    ${at(APPS[3].port(env))}/v1   docs: ${at(APPS[3].port(env))}/docs`,
       `  relay, projector    ${at(APPS[1].port(env))}/health, ${at(APPS[2].port(env))}/health (and /metrics)`,

@@ -2,7 +2,8 @@
 /**
  * `npm test`: the whole suite against real PostgreSQL and a real Kafka broker, privately:
  * its own databases (named after a run id, dropped at the end) and its own broker on free
- * ports (unless KAFKA_BROKERS is set, then its own topic prefix there). Type-checks first.
+ * ports (unless KAFKA_BROKERS is set, then its own topic prefix there). Type-checks, checks
+ * the layers, lint rules and formatting, and builds first.
  * Arguments are passed to jest (`npm test -- test/relay`).
  */
 const crypto = require('node:crypto');
@@ -12,8 +13,10 @@ const { ROOT, run, ensureDependencies, build, withPrivateKafka } = require('./co
 async function main() {
   ensureDependencies();
   console.log('type-checking and building…');
-  run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
-  console.log('checking the layers…');
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
+  run(process.execPath, [tsc, '-p', path.join('apps', 'console', 'web', 'tsconfig.json')]);
+  console.log('checking the layers, the lint rules and the formatting…');
   run(process.execPath, [
     path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
     'apps',
@@ -21,6 +24,8 @@ async function main() {
     '--config',
     '.dependency-cruiser.js',
   ]);
+  run(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+  run(process.execPath, [path.join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', '.']);
   // The fault tests run the compiled apps as processes, to stop, freeze and kill them.
   build();
 

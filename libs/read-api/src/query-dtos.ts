@@ -137,6 +137,23 @@ export class ProjectsQuery extends PositionQuery {
   limit?: string;
 }
 
+export class InvestorProjectsQuery {
+  @ApiProperty({ description: "the investor's name", maxLength: 2000 })
+  @IsString()
+  @MaxLength(2000)
+  investorName!: string;
+
+  @ApiPropertyOptional({ description: 'unified social credit code (the investor is then this code, whatever its name)', maxLength: 18 })
+  @OptionalParam()
+  @IsString()
+  @MaxLength(18)
+  creditCode?: string;
+
+  @ApiProperty({ description: 'the unit of the new lead: its projects are not counted', pattern: '^[a-z0-9_-]+$' })
+  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' })
+  unit!: string;
+}
+
 /** The period a checked PeriodQuery names: a year (the plan's when absent), a quarter or a month of it. */
 export function periodOf(query: PeriodQuery, defaultYear: number): Period {
   const year = integerParam(query.year) ?? defaultYear;

@@ -16,7 +16,17 @@ import { KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
 import { KpiReports } from './kpi-reports';
-import { BreakdownQuery, KpiQuery, PeriodQuery, PositionQuery, ProjectsQuery, asOfOf, periodOf, projectFilterOf } from './query-dtos';
+import {
+  BreakdownQuery,
+  InvestorProjectsQuery,
+  KpiQuery,
+  PeriodQuery,
+  PositionQuery,
+  ProjectsQuery,
+  asOfOf,
+  periodOf,
+  projectFilterOf,
+} from './query-dtos';
 import { projectScopeOf, visibleUnitResults } from './read-scope';
 
 /** Query strings: checked against their DTO (query-dtos.ts); parameters the endpoint does not know are ignored. */
@@ -98,6 +108,16 @@ export class ReadController {
     const events = await this.reports.history(`project-${projectId}`);
     if (events.length === 0) throw ApiError.of(404, 'not_found', `no project ${projectId}`);
     return events;
+  }
+
+  @Get('investor-projects')
+  @ApiOperation({
+    summary:
+      "An investor's live projects in other units than `unit` (same credit code, else same name): a new lead there is likely counted twice",
+  })
+  async investorProjects(@Query(checkedQuery) query: InvestorProjectsQuery, @Req() req: AuthenticatedRequest) {
+    const investor = { name: query.investorName, ...(query.creditCode ? { creditCode: query.creditCode } : {}) };
+    return { projects: await this.reports.investorProjects(investor, query.unit, projectScopeOf(req.principal!)) };
   }
 
   @Get('projections/status')

@@ -8,3 +8,4 @@ export * from './csv';
 export * from './bi-views';
 export * from './rebuild';
 export * from './migrations';
+export { investorKey } from './projections/project-facts';

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
-import { periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
+import { isUuid, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
+import { investorKey } from './projections/project-facts';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
 
 export const BREAKDOWN_DIMENSIONS = ['channel', 'region', 'unit', 'chain'] as const;
@@ -154,9 +155,43 @@ export class Reports {
     return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1].projectId as string) : null };
   }
 
-  /** A stream's events with their envelopes, in order, from the event store itself. */
-  history(streamId: string): Promise<EventEnvelope[]> {
-    return new PostgresEventStore(this.pool).readStream(streamId);
+  /**
+   * A stream's events with their envelopes, in order, from the event store itself; each with
+   * `actorName`: the display name of the person, or the name of the API key, who wrote it.
+   */
+  async history(streamId: string): Promise<Array<EventEnvelope & { actorName: string | null }>> {
+    const events = await new PostgresEventStore(this.pool).readStream(streamId);
+    const ids = [...new Set(events.map((e) => e.actor.id).filter(isUuid))];
+    const names = new Map<string, string>();
+    if (ids.length > 0) {
+      const { rows } = await this.pool.query(
+        `SELECT id::text AS id, display_name AS name FROM people WHERE id = ANY($1::uuid[])
+         UNION ALL SELECT id::text, name FROM api_keys WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      for (const row of rows) names.set(row.id, row.name);
+    }
+    return events.map((event) => ({ ...event, actorName: names.get(event.actor.id) ?? null }));
+  }
+
+  /**
+   * The live projects of an investor (same credit code, else same name: see investorKey) in
+   * other units than `unit`: a new lead for it there is likely counted twice (重复统计). A
+   * project outside the scope is named by its unit only.
+   */
+  async investorProjects(investor: { name: string; creditCode?: string }, unit: string, scope: ProjectScope = {}) {
+    const params: unknown[] = [investorKey(investor), unit];
+    const visible = scopeConditions(scope, (value) => `$${params.push(value)}`);
+    const { rows } = await this.pool.query(
+      `SELECT p.project_id, p.state->>'name' AS name, p.unit, ${visible.length ? visible.join(' AND ') : 'true'} AS visible
+         FROM ${quoteIdent(this.schema)}.project_facts f JOIN ${quoteIdent(this.schema)}.projects p USING (project_id)
+        WHERE f.valid_to IS NULL AND f.investor_key = $1 AND p.unit <> $2 AND p.stage <> 'dropped'
+        ORDER BY p.lead_at LIMIT 20`,
+      params,
+    );
+    return rows.map((r) =>
+      r.visible ? { projectId: r.project_id as string, name: r.name as string, unit: r.unit as string } : { unit: r.unit as string },
+    );
   }
 
   private nameOf(by: BreakdownDimension, key: string): string | null {

@@ -1,0 +1,98 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiFailure, setCsrfToken } from './api';
+import { LoginPage } from './pages/login';
+import { NewLeadPage } from './pages/new-lead';
+import { PeoplePage } from './pages/people';
+import { ProjectPage } from './pages/project';
+import { ProjectsPage } from './pages/projects';
+import type { Reference, SessionPerson } from './session';
+
+/** The page a hash names: #/projects, #/projects/<id>, #/leads/new, #/people. */
+function useRoute(): string {
+  const [route, setRoute] = useState(location.hash.slice(1) || '/projects');
+  useEffect(() => {
+    const changed = () => setRoute(location.hash.slice(1) || '/projects');
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}
+
+function App() {
+  const [person, setPerson] = useState<SessionPerson | null | undefined>(undefined);
+  const [reference, setReference] = useState<Reference | null>(null);
+  const route = useRoute();
+
+  useEffect(() => {
+    api<{ person: SessionPerson; csrfToken: string }>('GET', '/v1/session').then(
+      (session) => {
+        setCsrfToken(session.csrfToken);
+        setPerson(session.person);
+      },
+      () => setPerson(null),
+    );
+  }, []);
+  useEffect(() => {
+    if (person) void api<Reference>('GET', '/v1/reference').then(setReference);
+  }, [person]);
+
+  if (person === undefined) return <p class="loading">加载中…</p>;
+  if (person === null)
+    return (
+      <LoginPage
+        onLogin={(p, token) => {
+          setCsrfToken(token);
+          setPerson(p);
+        }}
+      />
+    );
+
+  const logout = async () => {
+    await api('DELETE', '/v1/session').catch((error) => {
+      if (!(error instanceof ApiFailure)) throw error;
+    });
+    setPerson(null);
+    location.hash = '';
+  };
+
+  const links: Array<[string, string]> = [
+    ['#/projects', '项目库'],
+    ['#/leads/new', '新建线索'],
+    ...(person.role === 'admin' ? ([['#/people', '用户管理']] as Array<[string, string]>) : []),
+  ];
+  const projectId = /^\/projects\/([0-9a-f-]{36})$/.exec(route)?.[1];
+  return (
+    <div class="shell">
+      <header>
+        <span class="brand">招商引资工作台</span>
+        <nav aria-label="主导航">
+          {links.map(([href, label]) => (
+            <a key={href} href={href} aria-current={`#${route}`.startsWith(href) ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <span class="who">{person.displayName}</span>
+        <button type="button" class="secondary" onClick={logout}>
+          退出
+        </button>
+      </header>
+      <main>
+        {!reference ? (
+          <p class="loading">加载中…</p>
+        ) : projectId ? (
+          <ProjectPage id={projectId} person={person} reference={reference} />
+        ) : route === '/leads/new' ? (
+          <NewLeadPage person={person} reference={reference} />
+        ) : route === '/people' && person.role === 'admin' ? (
+          <PeoplePage reference={reference} />
+        ) : (
+          <ProjectsPage person={person} reference={reference} />
+        )}
+      </main>
+    </div>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,219 @@
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
+import { SCREENSHOTS, launchBrowser } from '../support/browser';
+
+const DESKTOP = { width: 1366, height: 768 };
+
+/** Waits (up to 15 s) until the locator shows; with `text`, until one of its matches holds that text. */
+const shows = (locator: Locator, text?: string) =>
+  (text === undefined ? locator : locator.filter({ hasText: text })).first().waitFor({ state: 'visible', timeout: 15_000 });
+const PHONE = { width: 390, height: 844 };
+
+describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', () => {
+  let stack: ConsoleStack;
+  let browser: Browser;
+  let admin: ConsoleClient;
+
+  beforeAll(async () => {
+    stack = await startConsole();
+    browser = await launchBrowser();
+    admin = new ConsoleClient(stack.url);
+    await admin.login('admin', CONSOLE_ADMIN_PASSWORD);
+    for (const [username, units] of [
+      ['zhou.min', undefined],
+      ['airport.staff', ['zz-airport']],
+    ] as const) {
+      const answer = await admin.request('POST', '/v1/people', {
+        username,
+        displayName: username === 'zhou.min' ? '周敏' : '航空港专员',
+        role: 'writer',
+        password: 'a long passphrase',
+        ...(units ? { units } : {}),
+      });
+      expect(answer.status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  async function loggedIn(
+    username: string,
+    options: { viewport?: typeof DESKTOP; address?: string } = {},
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({
+      viewport: options.viewport ?? DESKTOP,
+      locale: 'zh-CN',
+      extraHTTPHeaders: { 'x-forwarded-for': options.address ?? '192.0.2.50' },
+    });
+    const page = await context.newPage();
+    await page.goto(stack.url);
+    await page.getByLabel('用户名', { exact: true }).fill(username);
+    await page.getByLabel('密码', { exact: true }).fill('a long passphrase');
+    await page.getByRole('button', { name: '登录' }).click();
+    await shows(page.getByRole('button', { name: '退出' }));
+    return { context, page };
+  }
+
+  async function registerLead(page: Page, name: string, investor: string): Promise<void> {
+    await page.getByRole('link', { name: '新建线索' }).click();
+    await shows(page.getByRole('heading', { name: '新建线索' }));
+    await page.getByLabel('项目名称', { exact: true }).fill(name);
+    await page.getByLabel('投资方名称', { exact: true }).fill(investor);
+    await page.getByLabel('投资方来源地区', { exact: true }).selectOption({ label: '长三角' });
+    await page.getByLabel('产业链', { exact: true }).selectOption({ index: 1 });
+    await page.getByLabel('产业类别', { exact: true }).selectOption({ label: '新兴产业' });
+    await page.getByLabel('工业项目', { exact: true }).check();
+    await page.getByLabel('产业链招商', { exact: true }).check();
+    await page.getByLabel('责任单位', { exact: true }).selectOption({ index: 1 });
+    await page.getByLabel('计划投资额(万元)', { exact: true }).fill('150000');
+  }
+
+  it('logs in, records a lead through 新建线索, and finds it in 项目库 by 搜索', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(stack.url);
+    await shows(page.getByRole('heading', { name: '登录' }));
+    await shot(page, '01-登录');
+    await context.close();
+
+    const { page: staff, context: staffContext } = await loggedIn('zhou.min');
+    await registerLead(staff, '新能源电池壳体项目', '苏州精密制造有限公司');
+    await shot(staff, '02-新建线索');
+    await staff.getByRole('button', { name: '保存' }).click();
+    await shows(staff.getByRole('heading', { name: '新能源电池壳体项目' }));
+
+    await staff.getByRole('link', { name: '项目库' }).click();
+    await staff.getByLabel('搜索', { exact: true }).fill('苏州精密');
+    await staff.getByRole('button', { name: '查询' }).click();
+    await shows(staff.getByRole('link', { name: '新能源电池壳体项目' }));
+    await shot(staff, '03-项目库');
+    await staffContext.close();
+  });
+
+  it('records a visit, a signing and a start on 项目详情, each in the 时间线 with the person’s name; a refused signing shows the error beside 签约额(万元) and writes nothing', async () => {
+    const { page, context } = await loggedIn('zhou.min');
+    await registerLead(page, '智能网联测试场项目', '北京智行科技有限公司');
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.getByRole('heading', { name: '智能网联测试场项目' }));
+    // A lead offers no 开工: the lifecycle forbids it.
+    expect(await page.getByRole('button', { name: '开工' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: '记录走访' }).click();
+    await page.getByLabel('走访方向', { exact: true }).selectOption({ label: '外出拜访' });
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.locator('.timeline li', { hasText: '走访' }), '周敏');
+
+    const before = await stack.db.pool.query('SELECT count(*)::int AS n FROM events');
+    await page.getByRole('button', { name: '签约' }).click();
+    await page.getByLabel('签约额(万元)', { exact: true }).fill('0');
+    await page.getByRole('button', { name: '保存' }).click();
+    const error = page.locator('.field', { has: page.getByLabel('签约额(万元)', { exact: true }) }).getByRole('alert');
+    await shows(error, '必须是大于 0 的整数（万元）');
+    await shot(page, '05-签约被拒');
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n).toBe(before.rows[0].n);
+
+    await page.getByLabel('签约额(万元)', { exact: true }).fill('120000');
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.locator('.timeline li', { hasText: '签约额' }), '周敏');
+    expect(await page.getByRole('button', { name: '终止' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: '开工' }).click();
+    await page.getByLabel('开工投资额(万元)', { exact: true }).fill('60000');
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.locator('.timeline li', { hasText: '开工投资额' }), '周敏');
+    await shows(page.locator('.facts'), '开工');
+    await shot(page, '04-项目详情');
+    await context.close();
+  });
+
+  it('a writer limited to a unit can pick only that unit, and the API refuses another unit too', async () => {
+    const { page, context } = await loggedIn('airport.staff');
+    await page.getByRole('link', { name: '新建线索' }).click();
+    const units = await page.getByLabel('责任单位', { exact: true }).locator('option').allTextContents();
+    expect(units.filter((u) => u !== '请选择')).toHaveLength(1);
+    const refused = await page.evaluate(async () => {
+      const session = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
+      const response = await fetch('/v1/projects', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({
+          name: '越权项目',
+          investor: { name: '某公司', originRegion: 'jjj' },
+          industry: { chain: 'nev', sector: 'emerging' },
+          industrial: true,
+          channels: ['fund'],
+          unit: 'zz-erqi',
+          plannedInvestmentWan: 1,
+          occurredAt: '2025-03-01T10:00:00+08:00',
+        }),
+      });
+      return response.status;
+    });
+    expect(refused).toBe(403);
+    await shot(page, '06-新建线索-单位受限');
+    await context.close();
+  });
+
+  it('is usable at a phone’s width', async () => {
+    const { page, context } = await loggedIn('zhou.min', { viewport: PHONE });
+    await page.getByRole('link', { name: '项目库' }).click();
+    await shows(page.getByRole('heading', { name: '项目库' }));
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, '07-项目库-手机');
+    await context.close();
+  });
+
+  it('locks an account after five failed logins from one address; another address still logs in; an admin unlocks in 用户管理', async () => {
+    const attacker = await browser.newContext({ viewport: DESKTOP, extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.9' } });
+    const page = await attacker.newPage();
+    await page.goto(stack.url);
+    await page.getByLabel('用户名', { exact: true }).fill('zhou.min');
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel('密码', { exact: true }).fill(`wrong ${i}`);
+      await page.getByRole('button', { name: '登录' }).click();
+      await shows(page.getByRole('alert'));
+    }
+    await page.getByLabel('密码', { exact: true }).fill('a long passphrase');
+    await page.getByRole('button', { name: '登录' }).click();
+    await shows(page.getByRole('alert'), '锁定');
+
+    const elsewhere = await loggedIn('zhou.min', { address: '203.0.113.10' });
+    await elsewhere.context.close();
+
+    const adminSession = await browser.newContext({ viewport: DESKTOP, extraHTTPHeaders: { 'x-forwarded-for': '192.0.2.1' } });
+    const adminPage = await adminSession.newPage();
+    await adminPage.goto(stack.url);
+    await adminPage.getByLabel('用户名', { exact: true }).fill('admin');
+    await adminPage.getByLabel('密码', { exact: true }).fill(CONSOLE_ADMIN_PASSWORD);
+    await adminPage.getByRole('button', { name: '登录' }).click();
+    await adminPage.getByRole('link', { name: '用户管理' }).click();
+    await adminPage
+      .getByRole('row', { name: /zhou\.min/ })
+      .getByRole('button', { name: '解除锁定' })
+      .click();
+    await shows(adminPage.getByRole('status'), '已解除锁定');
+    await shot(adminPage, '08-用户管理');
+    await adminSession.close();
+
+    await page.getByRole('button', { name: '登录' }).click();
+    await shows(page.getByRole('button', { name: '退出' }));
+    await attacker.close();
+  });
+
+  it('退出 ends the session on the server: the old cookie answers 401', async () => {
+    const { page, context } = await loggedIn('zhou.min');
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'ipsession', httpOnly: true, sameSite: 'Strict' });
+    await page.getByRole('button', { name: '退出' }).click();
+    await shows(page.getByRole('heading', { name: '登录' }));
+    const replay = await fetch(`${stack.url}/v1/projects`, { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+    expect(replay.status).toBe(401);
+    await context.close();
+  });
+});
