@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
 import { SCREENSHOTS, launchBrowser } from '../support/browser';
@@ -46,6 +47,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     options: { viewport?: typeof DESKTOP; address?: string } = {},
   ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
+      acceptDownloads: true,
       viewport: options.viewport ?? DESKTOP,
       locale: 'zh-CN',
       extraHTTPHeaders: { 'x-forwarded-for': options.address ?? '192.0.2.50' },
@@ -92,6 +94,17 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await staff.getByRole('button', { name: '查询' }).click();
     await shows(staff.getByRole('link', { name: '新能源电池壳体项目' }));
     await shot(staff, '03-项目库');
+
+    // 导出: the filtered list as .xlsx, Chinese headers.
+    const [download] = await Promise.all([staff.waitForEvent('download'), staff.getByRole('link', { name: '导出' }).click()]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile((await download.path())!);
+    const sheet = workbook.getWorksheet('项目库')!;
+    expect(sheet.getRow(1).values).toEqual(
+      expect.arrayContaining(['项目编号', '项目名称', '投资方名称', '责任单位', '阶段', '计划投资额(万元)']),
+    );
+    expect(sheet.rowCount).toBe(2);
+    expect(sheet.getRow(2).values).toEqual(expect.arrayContaining(['新能源电池壳体项目', '苏州精密制造有限公司', '线索', 150000]));
     await staffContext.close();
   });
 
@@ -156,6 +169,21 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     });
     expect(refused).toBe(403);
     await shot(page, '06-新建线索-单位受限');
+    await context.close();
+  });
+
+  it('records a promotion activity on 招商活动 and lists it', async () => {
+    const { page, context } = await loggedIn('zhou.min');
+    await page.getByRole('link', { name: '招商活动' }).click();
+    await shows(page.getByRole('heading', { name: '招商活动' }));
+    await page.getByLabel('活动名称', { exact: true }).fill('赴深圳新能源汽车产业链推介会');
+    await page.getByLabel('活动类型', { exact: true }).selectOption({ label: '外出招商' });
+    await page.getByLabel('地区', { exact: true }).selectOption({ label: '粤港澳大湾区' });
+    await page.getByLabel('责任单位', { exact: true }).selectOption({ index: 1 });
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.getByRole('cell', { name: '赴深圳新能源汽车产业链推介会' }));
+    await shows(page.getByRole('row', { name: /赴深圳新能源汽车产业链推介会/ }), '粤港澳大湾区');
+    await shot(page, '09-招商活动');
     await context.close();
   });
 

@@ -24,7 +24,12 @@ export const setCsrfToken = (token: string): void => {
 };
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-  if (method === 'GET' && lastPosition > 0 && /^\/v1\/(projects|kpis|funnel|breakdown)/.test(path) && !path.includes('/history')) {
+  if (
+    method === 'GET' &&
+    lastPosition > 0 &&
+    /^\/v1\/(projects|activities|kpis|funnel|breakdown)/.test(path) &&
+    !path.includes('/history')
+  ) {
     path += `${path.includes('?') ? '&' : '?'}minPosition=${lastPosition}`;
   }
   const headers: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiFailure, setCsrfToken } from './api';
+import { ActivitiesPage } from './pages/activities';
 import { LoginPage } from './pages/login';
 import { NewLeadPage } from './pages/new-lead';
 import { PeoplePage } from './pages/people';
@@ -59,6 +60,7 @@ function App() {
   const links: Array<[string, string]> = [
     ['#/projects', '项目库'],
     ['#/leads/new', '新建线索'],
+    ['#/activities', '招商活动'],
     ...(person.role === 'admin' ? ([['#/people', '用户管理']] as Array<[string, string]>) : []),
   ];
   const projectId = /^\/projects\/([0-9a-f-]{36})$/.exec(route)?.[1];
@@ -85,6 +87,8 @@ function App() {
           <ProjectPage id={projectId} person={person} reference={reference} />
         ) : route === '/leads/new' ? (
           <NewLeadPage person={person} reference={reference} />
+        ) : route === '/activities' ? (
+          <ActivitiesPage person={person} reference={reference} />
         ) : route === '/people' && person.role === 'admin' ? (
           <PeoplePage reference={reference} />
         ) : (

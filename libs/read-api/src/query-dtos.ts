@@ -137,6 +137,23 @@ export class ProjectsQuery extends PositionQuery {
   limit?: string;
 }
 
+export class ActivitiesQuery extends PositionQuery {
+  @ApiPropertyOptional({ description: 'a unit code', pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' })
+  unit?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @OptionalParam()
+  @Matches(/^\d{4}-\d\d-\d\dT[\d:.]+Z_[0-9a-f-]{36}$/i, { message: 'must be the nextCursor of a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
+  @OptionalParam()
+  @IsIntegerText(1, 500)
+  limit?: string;
+}
+
 export class InvestorProjectsQuery {
   @ApiProperty({ description: "the investor's name", maxLength: 2000 })
   @IsString()

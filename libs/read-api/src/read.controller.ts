@@ -17,6 +17,7 @@ import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
 import { KpiReports } from './kpi-reports';
 import {
+  ActivitiesQuery,
   BreakdownQuery,
   InvestorProjectsQuery,
   KpiQuery,
@@ -27,7 +28,11 @@ import {
   periodOf,
   projectFilterOf,
 } from './query-dtos';
+import { projectsWorkbook } from './projects-xlsx';
 import { projectScopeOf, visibleUnitResults } from './read-scope';
+
+/** The most projects one 导出 writes: more is a filter to narrow, not a spreadsheet to read. */
+const MAX_EXPORT_ROWS = 100_000;
 
 /** Query strings: checked against their DTO (query-dtos.ts); parameters the endpoint does not know are ignored. */
 const checkedQuery = validation('query', { forbidUnknown: false });
@@ -91,6 +96,29 @@ export class ReadController {
     return { ...(await this.reports.projects(projectFilterOf(query), new Date(), projectScopeOf(req.principal!))), position };
   }
 
+  @Get('projects.xlsx')
+  @ApiOperation({
+    summary: `The filtered project list (the filters of GET /v1/projects) as an .xlsx workbook with Chinese headers, at most ${MAX_EXPORT_ROWS} rows`,
+  })
+  async projectsXlsx(@Query(checkedQuery) query: ProjectsQuery, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+    await this.freshness.require(integerParam(query.minPosition));
+    const filter = { ...projectFilterOf(query), cursor: undefined as string | undefined, limit: 1000 };
+    const scope = projectScopeOf(req.principal!);
+    const rows: Record<string, unknown>[] = [];
+    for (;;) {
+      const page = await this.reports.projects(filter, new Date(), scope);
+      rows.push(...page.items);
+      if (!page.nextCursor) break;
+      if (rows.length >= MAX_EXPORT_ROWS)
+        throw ApiError.of(413, 'payload_too_large', `more than ${MAX_EXPORT_ROWS} projects: narrow the filter`);
+      filter.cursor = page.nextCursor;
+    }
+    await reply
+      .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="projects.xlsx"; filename*=UTF-8''${encodeURIComponent('项目库.xlsx')}`)
+      .send(await projectsWorkbook(rows, this.reference));
+  }
+
   @Get('projects/:id')
   @ApiOperation({ summary: "A project's current state (a partner key: only the projects it registered)" })
   async project(@Param('id') id: string, @Query(checkedQuery) query: PositionQuery, @Req() req: AuthenticatedRequest) {
@@ -108,6 +136,16 @@ export class ReadController {
     const events = await this.reports.history(`project-${projectId}`);
     if (events.length === 0) throw ApiError.of(404, 'not_found', `no project ${projectId}`);
     return events;
+  }
+
+  @Get('activities')
+  @ApiOperation({ summary: 'Promotion activities (招商活动), newest first, in pages (cursor = nextCursor of the previous page)' })
+  async activities(@Query(checkedQuery) query: ActivitiesQuery, @Req() req: AuthenticatedRequest) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
+    const filter = { unit: query.unit || undefined, cursor: query.cursor || undefined, limit: integerParam(query.limit) ?? 50 };
+    const scope = projectScopeOf(req.principal!);
+    if (scope.registeredByPartner !== undefined) throw ApiError.of(403, 'forbidden', 'a partner key does not read activities');
+    return { ...(await this.reports.activities(filter, scope)), position };
   }
 
   @Get('investor-projects')

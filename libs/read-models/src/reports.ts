@@ -155,6 +155,36 @@ export class Reports {
     return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1].projectId as string) : null };
   }
 
+  /** Promotion activities, newest first, in pages (`cursor` = nextCursor); a scope with units sees only theirs. */
+  async activities(filter: { unit?: string; cursor?: string; limit: number }, scope: ProjectScope = {}) {
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const conditions: string[] = [];
+    if (scope.units) conditions.push(`unit = ANY(${param(scope.units)}::text[])`);
+    if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
+    if (filter.cursor) {
+      // The cursor is the last row's (occurred_at, activity_id): rows strictly after it in the order below.
+      const [at, id] = filter.cursor.split('_');
+      conditions.push(`(occurred_at, activity_id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
+    }
+    const { rows } = await this.pool.query(
+      `SELECT activity_id, kind, title, region, unit, occurred_at FROM ${quoteIdent(this.schema)}.activities
+        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY occurred_at DESC, activity_id DESC LIMIT ${param(filter.limit + 1)}`,
+      params,
+    );
+    const items = rows.slice(0, filter.limit).map((r) => ({
+      activityId: r.activity_id as string,
+      kind: r.kind as string,
+      title: r.title as string,
+      region: r.region as string,
+      unit: r.unit as string,
+      occurredAt: (r.occurred_at as Date).toISOString(),
+    }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > filter.limit ? `${last.occurredAt}_${last.activityId}` : null };
+  }
+
   /**
    * A stream's events with their envelopes, in order, from the event store itself; each with
    * `actorName`: the display name of the person, or the name of the API key, who wrote it.

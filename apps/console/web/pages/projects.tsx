@@ -70,6 +70,9 @@ export function ProjectsPage(props: { person: SessionPerson; reference: Referenc
         <SelectField label="产业链" value={filters.chain} options={reference.chains} onChange={set('chain')} placeholder="全部" />
         <TextField label="停滞天数" type="number" value={filters.stalledDays} onInput={set('stalledDays')} />
         <button type="submit">查询</button>
+        <a class="button secondary" href={`/v1/projects.xlsx?${query('')}`} download>
+          导出
+        </a>
       </form>
       {!result ? (
         <p class="loading">加载中…</p>
