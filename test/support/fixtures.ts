@@ -24,6 +24,20 @@ export function leadBody(overrides: Record<string, unknown> = {}): Record<string
   };
 }
 
+/** A valid RecordActivity command (POST /v1/activities with its type), with overrides. */
+export function activityCommand(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'RecordActivity',
+    activityId: '5d1c3f0e-8a7b-4c4d-9e2f-1a2b3c4d5e6f',
+    kind: 'outbound',
+    title: '赴深圳产业链招商推介会',
+    region: 'gba',
+    unit: 'zz-hitech',
+    occurredAt: '2025-05-20T14:00:00+08:00',
+    ...overrides,
+  };
+}
+
 const SYSTEM_ACTOR = { kind: 'system' as const, id: 'test' };
 
 /** An event to append straight to the store: a visit whose data only numbers it (the store does not read data). */

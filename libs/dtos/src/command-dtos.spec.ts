@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parseCommand } from '@app/domain';
-import { leadBody, reference } from '../../../test/support/fixtures';
+import { activityCommand, leadBody, reference } from '../../../test/support/fixtures';
 import { bodyShapeIssues, sameOrNested } from './command-dtos';
 
 const ctx = { ref: reference, now: new Date('2025-12-31T00:00:00Z') };
@@ -22,15 +22,7 @@ const VALID: Record<string, Record<string, unknown>> = {
     occurredAt: at,
   },
   DropProject: { type: 'DropProject', projectId, reason: '企业战略调整', occurredAt: at },
-  RecordActivity: {
-    type: 'RecordActivity',
-    activityId: '5d1c3f0e-8a7b-4c4d-9e2f-1a2b3c4d5e6f',
-    kind: 'outbound',
-    title: '赴深圳产业链招商推介会',
-    region: 'gba',
-    unit: 'zz-hitech',
-    occurredAt: at,
-  },
+  RecordActivity: activityCommand({ occurredAt: at }),
 };
 
 const domainFields = (fields: Record<string, unknown>): string[] => {

@@ -1,18 +1,9 @@
-import { reference } from '../../../../test/support/fixtures';
+import { activityCommand, reference } from '../../../../test/support/fixtures';
 import { deciderSpec } from '../../../../test/support/decider-spec';
 import { decideActivity, evolveActivity, parseActivityCommand, type ActivityHeld, type ActivityState } from './activity';
 
 const ctx = { ref: reference, now: new Date('2025-12-31T00:00:00Z') };
-const record = (overrides: Record<string, unknown> = {}) => ({
-  type: 'RecordActivity',
-  activityId: '5d1c3f0e-8a7b-4c4d-9e2f-1a2b3c4d5e6f',
-  kind: 'outbound',
-  title: '赴深圳产业链招商推介会',
-  region: 'gba',
-  unit: 'zz-hitech',
-  occurredAt: '2025-05-20T14:00:00+08:00',
-  ...overrides,
-});
+const record = activityCommand;
 
 /** Parse, then decide, as the write side does. */
 function decideRaw(raw: Record<string, unknown>, state: ActivityState) {
