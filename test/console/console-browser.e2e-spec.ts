@@ -234,6 +234,35 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await attacker.close();
   });
 
+  it('a person changes their own password on 修改密码: a wrong current one is refused beside its field', async () => {
+    expect(
+      (
+        await admin.request('POST', '/v1/people', {
+          username: 'qian.hao',
+          displayName: '钱浩',
+          role: 'reader',
+          password: 'a long passphrase',
+        })
+      ).status,
+    ).toBe(201);
+    const { page, context } = await loggedIn('qian.hao');
+    await page.getByRole('link', { name: '钱浩' }).click();
+    await shows(page.getByRole('heading', { name: '修改密码' }));
+    await page.getByLabel('当前密码', { exact: true }).fill('not my password');
+    await page.getByLabel('新密码', { exact: true }).fill('my new long passphrase');
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.locator('.field', { has: page.getByLabel('当前密码', { exact: true }) }).getByRole('alert'), '当前密码错误');
+    await page.getByLabel('当前密码', { exact: true }).fill('a long passphrase');
+    await page.getByLabel('新密码', { exact: true }).fill('my new long passphrase');
+    await page.getByRole('button', { name: '保存' }).click();
+    await shows(page.getByRole('status'), '密码已修改');
+    await shot(page, '10-修改密码');
+    await context.close();
+    const client = new ConsoleClient(stack.url, '192.0.2.60');
+    expect((await client.login('qian.hao', 'a long passphrase')).status).toBe(401);
+    expect((await client.login('qian.hao', 'my new long passphrase')).status).toBe(200);
+  });
+
   it('退出 ends the session on the server: the old cookie answers 401', async () => {
     const { page, context } = await loggedIn('zhou.min');
     const [cookie] = await context.cookies();

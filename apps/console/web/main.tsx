@@ -4,6 +4,7 @@ import { api, ApiFailure, setCsrfToken } from './api';
 import { ActivitiesPage } from './pages/activities';
 import { LoginPage } from './pages/login';
 import { NewLeadPage } from './pages/new-lead';
+import { PasswordPage } from './pages/password';
 import { PeoplePage } from './pages/people';
 import { ProjectPage } from './pages/project';
 import { ProjectsPage } from './pages/projects';
@@ -75,7 +76,9 @@ function App() {
             </a>
           ))}
         </nav>
-        <span class="who">{person.displayName}</span>
+        <a class="who" href="#/password" title="修改密码">
+          {person.displayName}
+        </a>
         <button type="button" class="secondary" onClick={logout}>
           退出
         </button>
@@ -87,6 +90,8 @@ function App() {
           <ProjectPage id={projectId} person={person} reference={reference} />
         ) : route === '/leads/new' ? (
           <NewLeadPage person={person} reference={reference} />
+        ) : route === '/password' ? (
+          <PasswordPage />
         ) : route === '/activities' ? (
           <ActivitiesPage person={person} reference={reference} />
         ) : route === '/people' && person.role === 'admin' ? (

@@ -17,6 +17,7 @@ const PATTERNS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => string]> = [
   [/is before 2000-01-01/, () => '不能早于 2000-01-01'],
   [/^must be a UUID/, () => '编号格式错误'],
   [/no NUL|control characters|visible character|format character/, () => '包含不允许的字符'],
+  [/must be a string/, () => '请填写'],
 ];
 
 export function fieldMessage(message: string): string {
