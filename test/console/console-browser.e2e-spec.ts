@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
 import { SCREENSHOTS, launchBrowser } from '../support/browser';
+import { ledgerFile, ledgerRow } from '../support/ledger';
 
 const DESKTOP = { width: 1366, height: 768 };
 
@@ -184,6 +186,70 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await shows(page.getByRole('cell', { name: '赴深圳新能源汽车产业链推介会' }));
     await shows(page.getByRole('row', { name: /赴深圳新能源汽车产业链推介会/ }), '粤港澳大湾区');
     await shot(page, '09-招商活动');
+    await context.close();
+  });
+
+  it('台账导入: 200 rows of which 3 are bad — the preview names those 3, 导入 stores 197; the same file again stores 0; 5 edited rows store 5 corrections', async () => {
+    const { page, context } = await loggedIn('zhou.min');
+    await page.getByRole('link', { name: '台账导入' }).click();
+    const [template] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载模板' }).click()]);
+    const blank = new ExcelJS.Workbook();
+    await blank.xlsx.readFile((await template.path())!);
+    expect(blank.worksheets[0].getRow(1).values).toEqual(expect.arrayContaining(['项目编号', '项目名称', '签约额(万元)', '开工时间']));
+
+    const rows = Array.from({ length: 200 }, (_, i) => ledgerRow(i + 1));
+    rows[9] = ledgerRow(10, { 责任单位: '不存在的开发区' }); // sheet row 11
+    rows[49] = ledgerRow(50, { '计划投资额(万元)': -5 }); // sheet row 51
+    rows[149] = ledgerRow(150, { 发生时间: '2025-02-30 10:00' }); // sheet row 151
+    const file = join(SCREENSHOTS, '..', 'ledger-200.xlsx');
+    await ledgerFile(file, rows);
+    const leads = async () =>
+      Number((await stack.db.pool.query(`SELECT count(*) FROM events WHERE type = 'LeadRegistered'`)).rows[0].count);
+    const before = await leads();
+
+    await page.getByLabel('选择台账文件（.xlsx）', { exact: true }).setInputFiles(file);
+    const errors = page.getByRole('table', { name: '错误' });
+    await shows(errors);
+    const errorRows = await errors.locator('tbody tr').allTextContents();
+    expect(errorRows).toHaveLength(3);
+    expect(errorRows[0]).toContain('11');
+    expect(errorRows[0]).toContain('责任单位');
+    expect(errorRows[1]).toContain('51');
+    expect(errorRows[1]).toContain('计划投资额(万元)');
+    expect(errorRows[2]).toContain('151');
+    expect(errorRows[2]).toContain('发生时间');
+    await shot(page, '11-台账导入-预览');
+    await page.getByRole('button', { name: '导入' }).click();
+    await shows(page.getByRole('status'), '已导入 197 行');
+    expect((await leads()) - before).toBe(197);
+
+    // The same file again: nothing new.
+    const events = async () => Number((await stack.db.pool.query('SELECT count(*) FROM events')).rows[0].count);
+    const afterFirst = await events();
+    await page.getByLabel('选择台账文件（.xlsx）', { exact: true }).setInputFiles(file);
+    await shows(page.getByRole('status'), '0 行有新内容');
+    expect(await page.getByRole('button', { name: '导入' }).isDisabled()).toBe(true);
+    const api = new ConsoleClient(stack.url);
+    await api.login('zhou.min', 'a long passphrase');
+    const repeated = await api.request('POST', '/v1/ledger', { file: readFileSync(file).toString('base64') });
+    expect(repeated.body).toMatchObject({ rows: 200, storedRows: 0, commands: 0 });
+    expect(await events()).toBe(afterFirst);
+
+    // Five rows edited: five corrections.
+    for (const i of [1, 2, 3, 4, 5]) rows[i - 1] = ledgerRow(i, { '计划投资额(万元)': 9000 + i });
+    const edited = join(SCREENSHOTS, '..', 'ledger-200-edited.xlsx');
+    await ledgerFile(edited, rows);
+    await page.getByLabel('选择台账文件（.xlsx）', { exact: true }).setInputFiles(edited);
+    await shows(page.getByRole('status'), '5 行有新内容');
+    await page.getByRole('button', { name: '导入' }).click();
+    await shows(page.getByRole('status'), '已导入 5 行');
+    const corrections = await stack.db.pool.query(
+      `SELECT data FROM events WHERE type = 'ProjectCorrected' AND recorded_at > now() - interval '1 minute'`,
+    );
+    expect(corrections.rows.map((r) => r.data.changes)).toEqual(
+      expect.arrayContaining([1, 2, 3, 4, 5].map((i) => ({ plannedInvestmentWan: 9000 + i }))),
+    );
+    expect(corrections.rowCount).toBe(5);
     await context.close();
   });
 

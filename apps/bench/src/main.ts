@@ -12,10 +12,11 @@ import { ingestThroughput, p, queryLatencies, steadyLoad, type Api } from './pip
 import { startServices } from './services';
 import { baselineInsert, oursAppend, peerAppend } from './store-append';
 import { batchValidationCost } from './validation';
+import { ledgerImportSeconds, ledgerWorkbook } from './ledger-import';
 import { figure, repeat, type Figure } from './stats';
 
 /**
- * `npm run bench [-- --smoke] [-- --json out.json] [-- --only append,validation,pipeline,large]`: the benchmark suite of BENCHMARKS.md on
+ * `npm run bench [-- --smoke] [-- --json out.json] [-- --only append,validation,pipeline,ledger,large]`: the benchmark suite of BENCHMARKS.md on
  * the real PostgreSQL and Kafka (scripts/bench.js provides them). Every figure is the
  * median of at least 3 runs, with min and max.
  */
@@ -24,10 +25,21 @@ const smoke = args.includes('--smoke');
 const jsonFile = args.includes('--json') ? args[args.indexOf('--json') + 1] : null;
 const RUNS = 3;
 /** `--only append,pipeline,large`: run some sections of the suite (all by default). */
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['append', 'validation', 'pipeline', 'large'];
+const only = args.includes('--only')
+  ? args[args.indexOf('--only') + 1].split(',')
+  : ['append', 'validation', 'pipeline', 'ledger', 'large'];
 
 const SIZES = smoke
-  ? { appendProjects: 800, ingestProjects: 1000, largeProjects: 1500, loadSeconds: 3, confirmSeconds: 3, rates: [1000], e2eSeconds: 3 }
+  ? {
+      appendProjects: 800,
+      ingestProjects: 1000,
+      largeProjects: 1500,
+      loadSeconds: 3,
+      confirmSeconds: 3,
+      rates: [1000],
+      e2eSeconds: 3,
+      ledgerRows: 300,
+    }
   : {
       appendProjects: 8000,
       ingestProjects: 12000,
@@ -36,6 +48,7 @@ const SIZES = smoke
       confirmSeconds: 60,
       rates: [1000, 2000, 3000, 4000, 6000, 8000],
       e2eSeconds: 30,
+      ledgerRows: 10_000,
     };
 
 const TARGETS: Record<string, string> = {
@@ -51,6 +64,7 @@ const TARGETS: Record<string, string> = {
   ours_append_events_per_s: '≥ peer',
   peer_append_events_per_s: '—',
   dto_validate_1000_ms: '—',
+  ledger_import_s: '< 60 for 10,000 rows',
   domain_parse_1000_ms: '—',
 };
 
@@ -181,7 +195,32 @@ async function main(): Promise<void> {
       }
     }
 
-    // 4. A large store: rebuild, idle KPI queries and asOf.
+    // 4. 台账导入: a ledger of new projects through the console, as its page sends it.
+    if (only.includes('ledger')) {
+      log('ledger import');
+      const ledgerDb = await database('ledger');
+      await ledgerDb.close();
+      const password = randomBytes(12).toString('base64url');
+      const env = {
+        ...process.env,
+        DATABASE_URL: ledgerDb.url,
+        ADMIN_API_KEY: key,
+        CONSOLE_ADMIN_PASSWORD: password,
+        KAFKA_TOPIC_PREFIX: `${runId}.ledger.`,
+        LOG_LEVEL: 'warn',
+      };
+      const services = await startServices(env, ['relay', 'projector', 'console']);
+      try {
+        const rows = SIZES.ledgerRows;
+        figures.ledger_import_s = await repeat(RUNS, async (i) =>
+          ledgerImportSeconds(services.consoleUrl, password, await ledgerWorkbook(reference, rows, `r${i}`), rows),
+        );
+      } finally {
+        await services.stop();
+      }
+    }
+
+    // 5. A large store: rebuild, idle KPI queries and asOf.
     if (only.includes('large')) {
       log(`large store: generating ${SIZES.largeProjects} projects`);
       const large = buildDataset(reference, { seed: 42, projects: SIZES.largeProjects, maxVisits: 14 });
@@ -260,7 +299,8 @@ async function machine(serverUrl: string): Promise<string> {
 }
 
 function printTable(figures: Record<string, Figure>): void {
-  const format = (name: string, value: number) => (name.endsWith('_ms') ? value.toFixed(1) : Math.round(value).toLocaleString('en-US'));
+  const format = (name: string, value: number) =>
+    name.endsWith('_ms') || name.endsWith('_s') ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
   console.log(`\n${'name'.padEnd(30)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)}   target`);
   for (const name of Object.keys(TARGETS)) {
     const f = figures[name];

@@ -7,6 +7,7 @@ const ROOT = resolve(__dirname, '..', '..', '..', '..');
 export interface Services {
   readonly ingestUrl: string;
   readonly queryUrl: string;
+  readonly consoleUrl: string;
   stop(): Promise<void>;
 }
 
@@ -18,8 +19,16 @@ const freePort: () => Promise<number> = require(join(ROOT, 'deploy', 'kafka-loca
 export async function startServices(env: NodeJS.ProcessEnv, apps: readonly string[]): Promise<Services> {
   const ingestPort = await freePort();
   const queryPort = await freePort();
+  const consolePort = await freePort();
   // The background services' status ports: any free one, so that a running `npm start` is no obstacle.
-  const childEnv = { ...env, INGEST_PORT: String(ingestPort), QUERY_PORT: String(queryPort), RELAY_PORT: '0', PROJECTOR_PORT: '0' };
+  const childEnv = {
+    ...env,
+    INGEST_PORT: String(ingestPort),
+    QUERY_PORT: String(queryPort),
+    CONSOLE_PORT: String(consolePort),
+    RELAY_PORT: '0',
+    PROJECTOR_PORT: '0',
+  };
   const children: ChildProcess[] = apps.map((app) =>
     spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'register-paths.js'), join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       env: childEnv,
@@ -28,9 +37,11 @@ export async function startServices(env: NodeJS.ProcessEnv, apps: readonly strin
   );
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const queryUrl = `http://127.0.0.1:${queryPort}`;
+  const consoleUrl = `http://127.0.0.1:${consolePort}`;
   for (const [app, url] of [
     ['ingest-api', ingestUrl],
     ['query-api', queryUrl],
+    ['console', consoleUrl],
   ] as const) {
     if (!apps.includes(app)) continue;
     const deadline = Date.now() + 60_000;
@@ -47,6 +58,7 @@ export async function startServices(env: NodeJS.ProcessEnv, apps: readonly strin
   return {
     ingestUrl,
     queryUrl,
+    consoleUrl,
     async stop() {
       await Promise.all(
         children.map(

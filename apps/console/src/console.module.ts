@@ -10,6 +10,7 @@ import { CONFIG, DatabaseModule, REFERENCE_DATA, createHttpApp, type ServiceDeps
 import { Freshness, READ_CONTROLLERS, readProviders } from '@app/read-api';
 import { WRITE_CONTROLLERS, writeProviders } from '@app/write-api';
 import { ensureFirstAdmin } from './first-admin';
+import { LedgerController } from './ledger/ledger.controller';
 import { PeopleController } from './people.controller';
 import { SessionController } from './session.controller';
 import { SessionGuard } from './session.guard';
@@ -33,7 +34,7 @@ export class ConsoleModule {
     return {
       module: ConsoleModule,
       imports: [DatabaseModule.of(deps.dataSource), CqrsModule.forRoot()],
-      controllers: [SessionController, PeopleController, ...WRITE_CONTROLLERS, ...READ_CONTROLLERS],
+      controllers: [SessionController, PeopleController, LedgerController, ...WRITE_CONTROLLERS, ...READ_CONTROLLERS],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: REFERENCE_DATA, useValue: deps.reference },

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiFailure, setCsrfToken } from './api';
 import { ActivitiesPage } from './pages/activities';
+import { LedgerPage } from './pages/ledger';
 import { LoginPage } from './pages/login';
 import { NewLeadPage } from './pages/new-lead';
 import { PasswordPage } from './pages/password';
@@ -62,6 +63,7 @@ function App() {
     ['#/projects', '项目库'],
     ['#/leads/new', '新建线索'],
     ['#/activities', '招商活动'],
+    ...(person.role !== 'reader' ? ([['#/ledger', '台账导入']] as Array<[string, string]>) : []),
     ...(person.role === 'admin' ? ([['#/people', '用户管理']] as Array<[string, string]>) : []),
   ];
   const projectId = /^\/projects\/([0-9a-f-]{36})$/.exec(route)?.[1];
@@ -92,6 +94,8 @@ function App() {
           <NewLeadPage person={person} reference={reference} />
         ) : route === '/password' ? (
           <PasswordPage />
+        ) : route === '/ledger' && person.role !== 'reader' ? (
+          <LedgerPage />
         ) : route === '/activities' ? (
           <ActivitiesPage person={person} reference={reference} />
         ) : route === '/people' && person.role === 'admin' ? (

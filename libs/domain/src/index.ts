@@ -14,3 +14,4 @@ export * from './events';
 export * from './commands';
 export * from './periods';
 export * from './labels';
+export * from './messages-zh';

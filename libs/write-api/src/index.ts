@@ -5,7 +5,8 @@ import { BatchController } from './batch.controller';
 import { ExecuteWritesHandler } from './execute-writes.handler';
 import { WriteController } from './write.controller';
 
-export { WRITE_COMMAND_TYPES, type WriteCommandType } from './write-request';
+export { WRITE_COMMAND_TYPES, isAnswer, parseWriteRequest, type WriteCommandType, type WriteRequest } from './write-request';
+export { ExecuteWrites } from './execute-writes.handler';
 export { actorOf } from './authorize';
 
 /**
