@@ -38,18 +38,8 @@ export const LEDGER_COLUMNS = [
   '开工时间',
 ] as const;
 type Column = (typeof LEDGER_COLUMNS)[number];
-const REQUIRED: readonly Column[] = [
-  '项目名称',
-  '投资方名称',
-  '投资方来源地区',
-  '产业链',
-  '产业类别',
-  '工业项目',
-  '招商方式',
-  '责任单位',
-  '计划投资额(万元)',
-  '发生时间',
-];
+const OPTIONAL: readonly Column[] = ['项目编号', '统一社会信用代码', '签约额(万元)', '签约时间', '开工投资额(万元)', '开工时间'];
+const REQUIRED = LEDGER_COLUMNS.filter((column) => !OPTIONAL.includes(column));
 
 /** Which column a command field comes from, for the preview's "column, reason". */
 const COLUMN_OF: Record<string, Column> = {
