@@ -1,10 +1,11 @@
 import { evolve, type ProjectEvent, type ProjectState } from '@app/domain';
 import { reference } from '../../../test/support/fixtures';
 import { ledgerRow } from '../../../test/support/ledger';
-import { planRow, type LedgerRow } from './ledger';
+import { planRow, rowFacts, type LedgerRow } from './ledger';
 
 const ctx = { ref: reference, now: new Date('2025-12-31T00:00:00Z') };
 const rowOf = (cells: Record<string, unknown>, row = 2): LedgerRow => ({ row, cells });
+const planOf = (row: LedgerRow, stored: ProjectState | null) => planRow(row, rowFacts(row.cells, reference), stored, ctx);
 
 /** The project as the commands of a plan would leave it (what the read models then hold). */
 function stored(commands: Record<string, unknown>[]): ProjectState {
@@ -24,7 +25,7 @@ function stored(commands: Record<string, unknown>[]): ProjectState {
 
 describe('a ledger row', () => {
   it('of a new project: its lead (Beijing time, names turned into codes), then its signing', () => {
-    const plan = planRow(rowOf(ledgerRow(10)), null, reference, ctx);
+    const plan = planOf(rowOf(ledgerRow(10)), null);
     expect(plan.issues).toEqual([]);
     expect(plan.commands.map((c) => c.type)).toEqual(['RegisterLead', 'SignProject']);
     expect(plan.commands[0]).toMatchObject({
@@ -38,17 +39,15 @@ describe('a ledger row', () => {
   });
 
   it('of a project stored as the row says: nothing', () => {
-    const first = planRow(rowOf(ledgerRow(10)), null, reference, ctx);
-    expect(planRow(rowOf(ledgerRow(10)), stored(first.commands), reference, ctx)).toEqual({ commands: [], issues: [] });
+    const first = planOf(rowOf(ledgerRow(10)), null);
+    expect(planOf(rowOf(ledgerRow(10)), stored(first.commands))).toEqual({ commands: [], issues: [] });
   });
 
   it('edited: one correction of what differs, and the stages not yet recorded', () => {
-    const first = planRow(rowOf(ledgerRow(3)), null, reference, ctx);
-    const edited = planRow(
+    const first = planOf(rowOf(ledgerRow(3)), null);
+    const edited = planOf(
       rowOf(ledgerRow(3, { '计划投资额(万元)': 8888, '签约额(万元)': 100, 签约时间: '2025-05-01' })),
       stored(first.commands),
-      reference,
-      ctx,
     );
     expect(edited.commands.map((c) => c.type)).toEqual(['CorrectProject', 'SignProject']);
     expect(edited.commands[0]).toMatchObject({ changes: { plannedInvestmentWan: 8888 }, reason: '台账导入更正' });
@@ -56,12 +55,7 @@ describe('a ledger row', () => {
   });
 
   it('with bad cells: no command, and each bad cell named by row, column and a reason in Chinese', () => {
-    const plan = planRow(
-      rowOf(ledgerRow(4, { 责任单位: '火星开发区', '签约额(万元)': 0, 签约时间: '2025-04-01' }), 7),
-      null,
-      reference,
-      ctx,
-    );
+    const plan = planOf(rowOf(ledgerRow(4, { 责任单位: '火星开发区', '签约额(万元)': 0, 签约时间: '2025-04-01' }), 7), null);
     expect(plan.commands).toEqual([]);
     expect(plan.issues).toEqual([
       { row: 7, column: '责任单位', reason: '不是有效的选项' },

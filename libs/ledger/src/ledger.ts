@@ -186,6 +186,11 @@ export function rowFacts(cells: LedgerRow['cells'], reference: ReferenceData): R
   };
 }
 
+/** The row's 项目编号 as written (trimmed, lower-case), or null when the cell is empty. */
+export function givenProjectId(row: LedgerRow): string | null {
+  return row.cells['项目编号'] === undefined ? null : String(row.cells['项目编号']).trim().toLowerCase();
+}
+
 /** How a row is found among the stored projects: its 项目编号, else name + investor + unit. */
 export function identityOf(facts: Record<string, unknown>): string {
   const investor = facts.investor as { name: unknown };
@@ -199,12 +204,11 @@ export interface RowPlan {
 }
 
 /**
- * The commands of one row against the project as stored (null: a new one). Each is checked
+ * The commands of one row (its `rowFacts`) against the project as stored (null: a new one). Each is checked
  * by the domain's parser; the row's issues name the column and the reason in Chinese.
  */
-export function planRow(row: LedgerRow, stored: ProjectState | null, reference: ReferenceData, ctx: DecideContext): RowPlan {
-  const facts = rowFacts(row.cells, reference);
-  const given = row.cells['项目编号'] === undefined ? null : String(row.cells['项目编号']).trim().toLowerCase();
+export function planRow(row: LedgerRow, facts: Record<string, unknown>, stored: ProjectState | null, ctx: DecideContext): RowPlan {
+  const given = givenProjectId(row);
   const issues: RowIssue[] = [];
   if (given !== null && !isUuid(given)) issues.push({ row: row.row, column: '项目编号', reason: '项目编号格式错误' });
   const projectId = stored?.projectId ?? (given && isUuid(given) ? given : randomUUID());

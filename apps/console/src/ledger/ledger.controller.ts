@@ -10,7 +10,17 @@ import { Freshness } from '@app/read-api';
 import { LIVE_SCHEMA, quoteIdent } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { ExecuteWrites, parseWriteRequest, type WriteRequest } from '@app/write-api';
-import { LedgerError, identityOf, ledgerTemplate, planRow, readLedger, rowFacts, type LedgerRow, type RowIssue } from '@app/ledger';
+import {
+  LedgerError,
+  givenProjectId,
+  identityOf,
+  ledgerTemplate,
+  planRow,
+  readLedger,
+  rowFacts,
+  type LedgerRow,
+  type RowIssue,
+} from '@app/ledger';
 
 export class LedgerUploadDto {
   @ApiProperty({ description: 'the .xlsx file, base64' })
@@ -116,33 +126,24 @@ export class LedgerController {
       throw error;
     }
     rows = rows.filter((r) => r.row >= (dto.fromRow ?? 2) && r.row <= (dto.toRow ?? Number.MAX_SAFE_INTEGER));
-    const stored = await this.storedProjects(rows);
+    const facts = rows.map((row) => rowFacts(row.cells, this.reference));
+    const stored = await this.storedProjects(rows, facts);
     const ctx = { ref: this.reference, now: new Date() };
-    const plans = rows.map((row) => {
-      const given = row.cells['项目编号'] === undefined ? '' : String(row.cells['项目编号']).trim().toLowerCase();
-      const project =
-        stored.byId.get(given) ?? (given ? null : stored.byIdentity.get(identityOf(rowFacts(row.cells, this.reference)))) ?? null;
-      return { row: row.row, ...planRow(row, project, this.reference, ctx) };
+    const plans = rows.map((row, i) => {
+      const given = givenProjectId(row);
+      const project = (given ? stored.byId.get(given) : stored.byIdentity.get(identityOf(facts[i]))) ?? null;
+      return { row: row.row, ...planRow(row, facts[i], project, ctx) };
     });
     return { rows, plans };
   }
 
   /** The projects the rows name, as the read models hold them once they have applied everything stored. */
-  private async storedProjects(rows: readonly LedgerRow[]) {
-    const { rows: head } = await this.pool.query('SELECT coalesce(max(position), 0)::bigint AS head FROM events');
-    await this.freshness.require(Number(head[0].head));
-    const ids: string[] = [];
-    const names: string[] = [];
-    const investors: string[] = [];
-    const units: string[] = [];
-    for (const row of rows) {
-      const given = row.cells['项目编号'];
-      if (given !== undefined) ids.push(String(given).trim().toLowerCase());
-      const facts = rowFacts(row.cells, this.reference);
-      names.push(String(facts.name));
-      investors.push(String((facts.investor as { name: unknown }).name));
-      units.push(String(facts.unit));
-    }
+  private async storedProjects(rows: readonly LedgerRow[], facts: ReadonlyArray<Record<string, unknown>>) {
+    await this.freshness.require(await this.freshness.watermark.head());
+    const ids = rows.map(givenProjectId).filter((id): id is string => id !== null);
+    const names = facts.map((f) => String(f.name));
+    const investors = facts.map((f) => String((f.investor as { name: unknown }).name));
+    const units = facts.map((f) => String(f.unit));
     const { rows: found } = await this.pool.query<{ state: ProjectState }>(
       `SELECT state FROM ${quoteIdent(LIVE_SCHEMA)}.projects
         WHERE project_id::text = ANY($1::text[])
