@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Req, Res } 
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { MAX_PASSWORD_LENGTH, People, passwordProblem, type Person } from '@app/people';
+import { MAX_PASSWORD_LENGTH, People, passwordProblem, type SessionView } from '@app/people';
 import { ApiError, CONFIG, Roles, validation, type AuthenticatedRequest, type Config } from '@app/platform';
-import { SESSION_COOKIE, sessionTokenOf } from './session.guard';
+import { SESSION_COOKIE, sessionTokenOf, type ConsoleRequest } from './session.guard';
 
 export class LoginDto {
   @ApiProperty({ description: '用户名' })
@@ -60,10 +60,8 @@ export class SessionController {
   @Get()
   @Roles('admin', 'writer', 'reader')
   @ApiOperation({ summary: 'The person logged in and the CSRF token of the session' })
-  async current(@Req() req: AuthenticatedRequest): Promise<{ person: Person; csrfToken: string }> {
-    const session = await this.people.session(sessionTokenOf(req)!);
-    if (!session) throw ApiError.of(401, 'unauthorized', '未登录或登录已过期');
-    return session;
+  current(@Req() req: ConsoleRequest): SessionView {
+    return req.session!;
   }
 
   @Delete()

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { People, SessionView } from '@app/people';
-import { ApiError, ROLES_KEY, type AuthenticatedRequest } from '@app/platform';
+import { ApiError, Roles, type AuthenticatedRequest, type Role } from '@app/platform';
 import { CSRF_HEADER, SESSION_COOKIE, SessionGuard, sessionTokenOf } from './session.guard';
 
 const person = {
@@ -23,7 +23,7 @@ const people = {
 
 function context(request: Partial<AuthenticatedRequest>, roles: string[] | undefined): ExecutionContext {
   const handler = () => undefined;
-  if (roles) Reflect.defineMetadata(ROLES_KEY, roles, handler);
+  if (roles) Roles(...(roles as Role[]))(handler);
   return {
     getHandler: () => handler,
     getClass: () => class {},

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
-import type { People } from '@app/people';
-import { ApiError, ROLES_KEY, type AuthenticatedRequest, type Role } from '@app/platform';
+import type { People, SessionView } from '@app/people';
+import { ApiError, requiredRoles, type AuthenticatedRequest } from '@app/platform';
 
 /** The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it). */
 export const SESSION_COOKIE = 'ipsession';
@@ -10,6 +10,9 @@ export const SESSION_COOKIE = 'ipsession';
 export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A console request past the guard: the person as its principal, and the session it came with. */
+export type ConsoleRequest = AuthenticatedRequest & { session?: SessionView };
 
 export function sessionTokenOf(request: { headers: { cookie?: string } }): string | null {
   for (const part of (request.headers.cookie ?? '').split(';')) {
@@ -38,9 +41,9 @@ export class SessionGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    const roles = requiredRoles(this.reflector, context);
     if (!roles) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<ConsoleRequest>();
     const token = sessionTokenOf(request);
     const session = token ? await this.people.session(token) : null;
     if (!session) throw ApiError.of(401, 'unauthorized', '未登录或登录已过期');
@@ -49,6 +52,7 @@ export class SessionGuard implements CanActivate {
       if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) throw ApiError.of(403, 'forbidden', '缺少或错误的 CSRF 令牌');
     }
     const { person } = session;
+    request.session = session;
     request.principal = { id: person.id, name: person.displayName, role: person.role, units: person.units, partnerId: null, kind: 'user' };
     if (!roles.includes(person.role)) throw ApiError.of(403, 'forbidden', '没有权限');
     return true;

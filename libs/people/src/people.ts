@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { IsNull, MoreThan, type DataSource, type Repository } from 'typeorm';
+import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { LoginLockoutEntity, PersonEntity, SessionEntity, type PersonRole } from './entities';
 import { hashPassword, verifyPassword } from './password';
 
@@ -166,18 +166,27 @@ export class People {
 
   /** The session of a cookie's token: null when unknown, ended, idle too long, or its person disabled. */
   async session(token: string): Promise<SessionView | null> {
-    const session = await this.sessions.findOneBy({
-      tokenHash: hashToken(token),
-      endedAt: IsNull(),
-      lastSeenAt: MoreThan(new Date(Date.now() - SESSION_IDLE_MS)),
-    });
-    if (!session) return null;
-    const person = await this.people.findOneBy({ id: session.personId, disabledAt: IsNull() });
-    if (!person) return null;
-    if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-      await this.sessions.update({ tokenHash: session.tokenHash }, { lastSeenAt: () => 'now()' });
-    }
-    return { person: toPerson(person), csrfToken: session.csrfToken };
+    // One round trip: every console request asks. The idle limit is the database's clock, as last_seen_at is.
+    const [row] = await this.dataSource.query(
+      `SELECT p.id, p.username, p.display_name, p.role, p.units, p.created_at, s.csrf_token,
+              s.last_seen_at < now() - $3 * interval '1 millisecond' AS touch
+         FROM sessions s JOIN people p ON p.id = s.person_id
+        WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.last_seen_at > now() - $2 * interval '1 millisecond'
+          AND p.disabled_at IS NULL`,
+      [hashToken(token), SESSION_IDLE_MS, TOUCH_EVERY_MS],
+    );
+    if (!row) return null;
+    if (row.touch) await this.sessions.update({ tokenHash: hashToken(token) }, { lastSeenAt: () => 'now()' });
+    const person: Person = {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      role: row.role,
+      units: row.units,
+      disabled: false,
+      createdAt: row.created_at.toISOString(),
+    };
+    return { person, csrfToken: row.csrf_token };
   }
 
   async logout(token: string, by: Acting): Promise<void> {

@@ -6,10 +6,15 @@ import type { Role } from '../auth/roles';
 import type { RateLimiter } from '../auth/rate-limiter';
 import { ApiError } from './api-error';
 
-export const ROLES_KEY = 'roles';
+const ROLES_KEY = 'roles';
 
 /** The roles allowed on a route (or a whole controller). A route without it needs no key. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+/** The roles a route (or its controller) allows; undefined: the route needs no credentials. */
+export function requiredRoles(reflector: Reflector, context: ExecutionContext): Role[] | undefined {
+  return reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+}
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; position?: number };
 
@@ -33,7 +38,7 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    const roles = requiredRoles(this.reflector, context);
     if (!roles) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const address = request.ip;
