@@ -144,6 +144,11 @@ export interface FormFailure {
   readonly fields: Record<string, string>;
 }
 
+/** The error of a list field or of any of its items (`channels`, `channels.1`): shown once, beside the list. */
+export function listError(failure: FormFailure | null, field: string): string | undefined {
+  return Object.entries(failure?.fields ?? {}).find(([f]) => f === field || f.startsWith(`${field}.`))?.[1];
+}
+
 export function toFormFailure(error: unknown): FormFailure {
   if (error instanceof ApiFailure) return { message: failureMessage(error), fields: fieldErrors(error.details) };
   return { message: '网络错误，请稍后再试', fields: {} };

@@ -5,6 +5,7 @@ import {
   CheckboxesField,
   SelectField,
   TextField,
+  listError,
   nowInShanghai,
   shanghaiTime,
   toFormFailure,
@@ -142,7 +143,7 @@ export function NewLeadPage(props: { person: SessionPerson; reference: Reference
           value={form.channels}
           options={reference.channels}
           onChange={set('channels')}
-          error={Object.entries(failure?.fields ?? {}).find(([f]) => f === 'channels' || f.startsWith('channels.'))?.[1]}
+          error={listError(failure, 'channels')}
         />
         {duplicates && (
           <div class="warning" role="alert">

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { CheckboxesField, SelectField, TextField, formatTime, toFormFailure, type FormFailure } from '../form';
+import { CheckboxesField, SelectField, TextField, formatTime, listError, toFormFailure, type FormFailure } from '../form';
 import { nameIn, type Reference } from '../session';
 
 interface Account {
@@ -174,7 +174,7 @@ export function PeoplePage(props: { reference: Reference }) {
             value={form.units}
             options={reference.units}
             onChange={set('units')}
-            error={Object.entries(failure?.fields ?? {}).find(([f]) => f.startsWith('units'))?.[1]}
+            error={listError(failure, 'units')}
           />
         )}
         <button type="submit">保存</button>

@@ -259,7 +259,7 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
     }
   };
 
-  const changesError = Object.entries(failure?.fields ?? {}).find(([f]) => f === 'changes')?.[1];
+  const changesError = err('changes');
   const changeError = (field: string) => err(`changes.${field}`);
   return (
     <form class="action-form" onSubmit={submit} aria-label={ACTION_NAMES[action]}>
