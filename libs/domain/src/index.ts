@@ -15,3 +15,4 @@ export * from './commands';
 export * from './periods';
 export * from './labels';
 export * from './messages-zh';
+export * from './ranking';

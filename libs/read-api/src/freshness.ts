@@ -10,6 +10,7 @@ export class Freshness {
   readonly watermark: ProjectionWatermark;
   private readonly listener: Listener;
   private waiters = new Set<() => void>();
+  private stopped = false;
 
   constructor(
     pool: Pool,
@@ -30,6 +31,7 @@ export class Freshness {
   }
 
   stop(): void {
+    this.stopped = true;
     this.wakeAll();
     this.listener.stop();
   }
@@ -55,16 +57,35 @@ export class Freshness {
       if (left <= 0) {
         throw ApiError.unavailable(`the read models reached position ${reached}, not ${minPosition}; retry`, 1, { position: reached });
       }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(left, 250));
-        this.waiters.add(done);
-      });
+      await this.nextNotification(Math.min(left, 250));
     }
+  }
+
+  /**
+   * Long polling for pages that follow the read models: answers the position reached as soon
+   * as it passes `after`, or the same position once `waitMs` is over.
+   */
+  async beyond(after: number, waitMs: number): Promise<number> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const reached = await this.watermark.position();
+      const left = deadline - Date.now();
+      if (reached > after || left <= 0 || this.stopped) return reached;
+      // Notifications wake it at once; the timer only covers one lost while the listener reconnects.
+      await this.nextNotification(Math.min(left, 1000));
+    }
+  }
+
+  private nextNotification(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
   }
 
   private wakeAll(): void {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
-import { checkBusinessTime, isUuid, type Period } from '@app/domain';
+import { checkBusinessTime, isUuid, periodBounds, type Period } from '@app/domain';
 import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS } from '@app/read-models';
 
@@ -66,21 +66,100 @@ export class PeriodQuery extends PositionQuery {
   month?: string;
 }
 
+/** A unit code parameter (a unit's own board, breakdown or list). */
+const IsUnitParam = (): PropertyDecorator => Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' });
+
 export class KpiQuery extends PeriodQuery {
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'the report as recorded at this instant (ISO-8601 with offset, from 2000-01-01 to 24 h after the server clock)',
+    description: 'as recorded at this instant (ISO-8601 with offset, from 2000-01-01 to 24 h after the server clock)',
   })
+  @OptionalParam()
+  @IsInstant()
+  asOf?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 12,
+    description:
+      "year to date: only business times up to this month's end count, and progress is judged by the share of the year elapsed then (with a year only)",
+  })
+  @OptionalParam()
+  @IsIntegerText(1, 12)
+  @NotWith('quarter')
+  @NotWith('month')
+  toMonth?: string;
+}
+
+export class BreakdownQuery extends KpiQuery {
+  @ApiProperty({ enum: BREAKDOWN_DIMENSIONS })
+  @IsDefined({ message: `is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}` })
+  @IsIn(BREAKDOWN_DIMENSIONS, { message: `must be one of: ${BREAKDOWN_DIMENSIONS.join(', ')}` })
+  by!: (typeof BREAKDOWN_DIMENSIONS)[number];
+
+  @ApiPropertyOptional({ description: "only this unit's projects", pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @IsUnitParam()
+  unit?: string;
+}
+
+export class TrendQuery extends PositionQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
+  @OptionalParam()
+  @IsIntegerText(2000, 2100)
+  year?: string;
+
+  @ApiPropertyOptional({ description: "one unit's trend; the city's when absent", pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @IsUnitParam()
+  unit?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'as recorded at this instant' })
   @OptionalParam()
   @IsInstant()
   asOf?: string;
 }
 
-export class BreakdownQuery extends PeriodQuery {
-  @ApiProperty({ enum: BREAKDOWN_DIMENSIONS })
-  @IsDefined({ message: `is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}` })
-  @IsIn(BREAKDOWN_DIMENSIONS, { message: `must be one of: ${BREAKDOWN_DIMENSIONS.join(', ')}` })
-  by!: (typeof BREAKDOWN_DIMENSIONS)[number];
+export class StalledQuery extends PositionQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, default: 30, description: 'days without an event' })
+  @OptionalParam()
+  @IsIntegerText(1, 3650)
+  days?: string;
+
+  @ApiPropertyOptional({ description: "only this unit's projects", pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @IsUnitParam()
+  unit?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 20, description: 'how many of the longest idle to list' })
+  @OptionalParam()
+  @IsIntegerText(1, 500)
+  limit?: string;
+}
+
+export class PositionWaitQuery {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'the position the caller has seen: answers once the read models pass it' })
+  @IsDefined({ message: 'is required' })
+  @IsIntegerText(0, Number.MAX_SAFE_INTEGER)
+  after!: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 30_000, default: 25_000, description: 'the longest wait, in ms' })
+  @OptionalParam()
+  @IsIntegerText(0, 30_000)
+  waitMs?: string;
+}
+
+export class MonthlyReportQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
+  @OptionalParam()
+  @IsIntegerText(2000, 2100)
+  year?: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 12 })
+  @IsDefined({ message: 'is required' })
+  @IsIntegerText(1, 12)
+  month!: string;
 }
 
 export class ProjectsQuery extends PositionQuery {
@@ -91,7 +170,7 @@ export class ProjectsQuery extends PositionQuery {
 
   @ApiPropertyOptional({ description: 'a unit code', pattern: '^[a-z0-9_-]+$' })
   @OptionalParam()
-  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' })
+  @IsUnitParam()
   unit?: string;
 
   @ApiPropertyOptional({ description: 'a channel code', pattern: '^[a-z_]+$' })
@@ -140,7 +219,7 @@ export class ProjectsQuery extends PositionQuery {
 export class ActivitiesQuery extends PositionQuery {
   @ApiPropertyOptional({ description: 'a unit code', pattern: '^[a-z0-9_-]+$' })
   @OptionalParam()
-  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' })
+  @IsUnitParam()
   unit?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
@@ -167,7 +246,7 @@ export class InvestorProjectsQuery {
   creditCode?: string;
 
   @ApiProperty({ description: 'the unit of the new lead: its projects are not counted', pattern: '^[a-z0-9_-]+$' })
-  @Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' })
+  @IsUnitParam()
   unit!: string;
 }
 
@@ -181,11 +260,18 @@ export function periodOf(query: PeriodQuery, defaultYear: number): Period {
   return { kind: 'year', year };
 }
 
-/** asOf of a checked KpiQuery, or null. */
-export function asOfOf(query: KpiQuery): Date | null {
+/** asOf of a checked query, or null. */
+export function asOfOf(query: { asOf?: string }): Date | null {
   if (query.asOf === undefined || query.asOf === '') return null;
   const checked = checkBusinessTime(query.asOf, new Date());
   return checked.ok ? new Date(checked.instant) : null;
+}
+
+/** The end of the year to date a checked query asks for (`toMonth`), or undefined for the whole period. */
+export function untilOf(query: KpiQuery, defaultYear: number, timeZone: string): Date | undefined {
+  const toMonth = integerParam(query.toMonth);
+  if (toMonth === undefined) return undefined;
+  return periodBounds({ kind: 'month', year: integerParam(query.year) ?? defaultYear, month: toMonth }, timeZone).end;
 }
 
 /** The filter of a checked ProjectsQuery. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { isUuid, periodLabel } from '@app/domain';
+import { elapsedShare, isUuid, periodBounds, periodLabel } from '@app/domain';
 import {
   ApiErrors,
   REFERENCE_DATA,
@@ -21,13 +21,19 @@ import {
   BreakdownQuery,
   InvestorProjectsQuery,
   KpiQuery,
+  MonthlyReportQuery,
   PeriodQuery,
   PositionQuery,
+  PositionWaitQuery,
   ProjectsQuery,
+  StalledQuery,
+  TrendQuery,
   asOfOf,
   periodOf,
   projectFilterOf,
+  untilOf,
 } from './query-dtos';
+import { monthlyWorkbook } from './monthly-report';
 import { projectsWorkbook } from './projects-xlsx';
 import { projectScopeOf, visibleUnitResults } from './read-scope';
 
@@ -75,6 +81,28 @@ export class ReadController {
       .send(kpisToCsv([...city.kpis, ...units], this.reference, this.reference.cityName));
   }
 
+  @Get('kpis/trend')
+  @ApiOperation({
+    summary: "Signed and started amounts month by month and cumulated over the year, of the city or one unit, with the year's targets",
+  })
+  async trend(@Query(checkedQuery) query: TrendQuery, @Req() req: AuthenticatedRequest) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
+    const year = integerParam(query.year) ?? this.reference.plan.year;
+    const unit = this.visibleUnit(query.unit, req.principal!);
+    const asOf = asOfOf(query);
+    const months = await this.kpis.trend({ year, unit, asOf, now: new Date() });
+    const yearTarget = (code: string) =>
+      unit === null ? (this.reference.plan.city.find((t) => t.code === code && t.period === 'year')?.target ?? null) : null;
+    return {
+      year,
+      scope: unit ?? 'city',
+      asOf: (asOf ?? new Date()).toISOString(),
+      position,
+      targets: { signedWan: yearTarget('signed_total_wan'), startedWan: yearTarget('started_total_wan') },
+      months,
+    };
+  }
+
   @Get('funnel')
   @ApiOperation({ summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period' })
   async funnel(@Query(checkedQuery) query: PeriodQuery) {
@@ -84,9 +112,57 @@ export class ReadController {
 
   @Get('breakdown')
   @ApiOperation({ summary: 'Count and Σ amount per stage, per channel, origin region, unit or chain' })
-  async breakdown(@Query(checkedQuery) query: BreakdownQuery) {
+  async breakdown(@Query(checkedQuery) query: BreakdownQuery, @Req() req: AuthenticatedRequest) {
     const position = await this.freshness.require(integerParam(query.minPosition));
-    return { ...(await this.reports.breakdown(query.by, periodOf(query, this.reference.plan.year))), position };
+    const asOf = asOfOf(query);
+    const options = { asOf, unit: this.visibleUnit(query.unit, req.principal!), until: this.untilOf(query) };
+    const answer = await this.reports.breakdown(query.by, periodOf(query, this.reference.plan.year), options);
+    return { ...answer, asOf: (asOf ?? new Date()).toISOString(), position };
+  }
+
+  @Get('reports/monthly.xlsx')
+  @ApiOperation({
+    summary:
+      "月报: city KPIs of the year to the month's end against the targets and the month's own, the unit ranking and the breakdowns, as an .xlsx workbook",
+  })
+  async monthlyReport(@Query(checkedQuery) query: MonthlyReportQuery, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
+    const year = integerParam(query.year) ?? this.reference.plan.year;
+    const month = integerParam(query.month)!;
+    const until = periodBounds({ kind: 'month', year, month }, this.reference.timezone).end;
+    const yearPeriod = { kind: 'year', year } as const;
+    const now = new Date();
+    const position = await this.freshness.require(undefined);
+    const [yearToDate, monthOnly, units, byChannel, byRegion] = await Promise.all([
+      this.kpis.city({ period: yearPeriod, asOf: null, now, until }),
+      this.kpis.city({ period: { kind: 'month', year, month }, asOf: null, now }),
+      this.kpis.units({ period: yearPeriod, asOf: null, now, until }),
+      this.reports.breakdown('channel', yearPeriod, { until }),
+      this.reports.breakdown('region', yearPeriod, { until }),
+    ]);
+    const elapsed = elapsedShare(yearPeriod, this.reference.timezone, until < now ? until : now);
+    const workbook = await monthlyWorkbook(
+      {
+        year,
+        month,
+        generatedAt: now,
+        position,
+        elapsed,
+        yearToDate,
+        monthOnly,
+        units: visibleUnitResults(req.principal!, units),
+        byChannel: byChannel.rows,
+        byRegion: byRegion.rows,
+      },
+      this.reference,
+    );
+    const name = `${year}-${String(month).padStart(2, '0')}`;
+    await reply
+      .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header(
+        'content-disposition',
+        `attachment; filename="monthly-${name}.xlsx"; filename*=UTF-8''${encodeURIComponent(`招商引资月报-${name}.xlsx`)}`,
+      )
+      .send(workbook);
   }
 
   @Get('projects')
@@ -117,6 +193,19 @@ export class ReadController {
       .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="projects.xlsx"; filename*=UTF-8''${encodeURIComponent('项目库.xlsx')}`)
       .send(await projectsWorkbook(rows, this.reference));
+  }
+
+  @Get('projects/stalled')
+  @ApiOperation({
+    summary:
+      '停滞项目: projects at lead, negotiating or signed whose latest event is `days` days old or more; the count and the longest idle',
+  })
+  async stalled(@Query(checkedQuery) query: StalledQuery, @Req() req: AuthenticatedRequest) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
+    const now = new Date();
+    const options = { unit: this.visibleUnit(query.unit, req.principal!) ?? undefined, limit: integerParam(query.limit) ?? 20 };
+    const answer = await this.reports.stalled(integerParam(query.days) ?? 30, now, options, projectScopeOf(req.principal!));
+    return { ...answer, asOf: now.toISOString(), position };
   }
 
   @Get('projects/:id')
@@ -166,6 +255,16 @@ export class ReadController {
     return { projections: [await this.freshness.watermark.status()] };
   }
 
+  @Get('projections/position')
+  @ApiOperation({
+    summary:
+      'Long polling: answers {position} as soon as the read models pass `after`, or after `waitMs` with the position reached — how a page follows new events',
+  })
+  @Header('cache-control', 'no-store')
+  async position(@Query(checkedQuery) query: PositionWaitQuery) {
+    return { position: await this.freshness.beyond(integerParam(query.after)!, integerParam(query.waitMs) ?? 25_000) };
+  }
+
   /** A project id from the path: 400 in the error format when it is not one. */
   private projectId(id: string): string {
     if (!isUuid(id)) throw ApiError.of(400, 'invalid_input', 'the project id must be a UUID', [{ field: 'id', message: 'must be a UUID' }]);
@@ -179,15 +278,35 @@ export class ReadController {
     return project;
   }
 
-  /** A KPI report: the current one from the report cache, or the one as recorded at `asOf`. */
+  /** A unit a query names, checked: known, and one the key may read (null when none is named). */
+  private visibleUnit(unit: string | undefined, principal: Principal): string | null {
+    if (!unit) return null;
+    if (!this.reference.units.has(unit)) {
+      throw ApiError.of(400, 'invalid_input', `no unit ${unit}`, [{ field: 'unit', message: 'must be a known unit code' }]);
+    }
+    const { units } = projectScopeOf(principal);
+    if (units && !units.includes(unit)) throw ApiError.of(403, 'forbidden', `this key does not read unit ${unit}`);
+    return unit;
+  }
+
+  private untilOf(query: KpiQuery): Date | undefined {
+    return untilOf(query, this.reference.plan.year, this.reference.timezone);
+  }
+
+  /**
+   * A KPI report: the current one from the report cache, or one computed on demand — as
+   * recorded at `asOf`, or of the year to a month's end (`toMonth`).
+   */
   private async kpiReport(scope: 'city' | 'units', query: KpiQuery) {
     const period = periodOf(query, this.reference.plan.year);
     const asOf = asOfOf(query);
+    const until = this.untilOf(query);
     const minPosition = integerParam(query.minPosition);
-    if (asOf !== null) {
+    if (asOf !== null || until !== undefined) {
       const reached = await this.freshness.require(minPosition);
-      const kpis = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now: new Date() });
-      return { period: periodLabel(period), asOf: asOf.toISOString(), position: reached, kpis };
+      const now = new Date();
+      const kpis = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now, until });
+      return { period: periodLabel(period), asOf: (asOf ?? now).toISOString(), position: reached, kpis };
     }
     // A cached report says how far it counts; only a client that asks for a position waits for one.
     if (minPosition !== undefined) await this.freshness.require(minPosition);

@@ -1,5 +1,4 @@
-import type { ReferenceCatalog } from '@app/domain';
-import { STATUS_LABELS } from './kpi-status';
+import { KPI_STATUS_NAMES, type ReferenceCatalog } from '@app/domain';
 import type { KpiResult } from './kpis';
 
 const HEADER = ['指标代码', '指标名称', '范围代码', '范围', '期间', '实际值', '目标值', '比较', '完成进度', '状态'];
@@ -23,7 +22,7 @@ export function kpisToCsv(results: readonly KpiResult[], reference: ReferenceCat
         number(r.target),
         quote(r.comparator ?? ''),
         r.progress === null ? '' : r.progress.toFixed(4),
-        quote(r.status === null ? '' : STATUS_LABELS[r.status]),
+        quote(r.status === null ? '' : KPI_STATUS_NAMES[r.status]),
       ].join(','),
     );
   }

@@ -1,7 +1,6 @@
-export type KpiStatus = 'met' | 'on_track' | 'behind';
+import type { KPI_STATUS_NAMES } from '@app/domain';
 
-/** The status words in Chinese, as the CSV shows them (contract §3). */
-export const STATUS_LABELS: Readonly<Record<KpiStatus, string>> = { met: '达标', on_track: '序时推进', behind: '滞后' };
+export type KpiStatus = keyof typeof KPI_STATUS_NAMES;
 
 export interface StatusInput {
   /** Whether the comparator holds for the actual value. */

@@ -60,13 +60,33 @@ export interface KpiQuery {
   readonly period: Period;
   readonly asOf: Date | null;
   readonly now: Date;
+  /**
+   * Counts only business times before this instant (year to date: the plan's year to a month's
+   * end) and judges progress by the share of the period elapsed then; the period's end when absent.
+   */
+  readonly until?: Date;
+}
+
+/** One month of the trend: amounts signed and started in it, and since the year's start. */
+export interface TrendMonth {
+  readonly month: string;
+  readonly signedWan: number;
+  readonly startedWan: number;
+  readonly signedCumulativeWan: number;
+  readonly startedCumulativeWan: number;
+}
+
+/** The business-time window a query counts: the period, cut at `until`. */
+export function countedWindow(query: Pick<KpiQuery, 'period' | 'until'>, timeZone: string): { start: Date; end: Date } {
+  const { start, end } = periodBounds(query.period, timeZone);
+  return { start, end: query.until && query.until < end ? new Date(Math.max(query.until.getTime(), start.getTime())) : end };
 }
 
 /**
  * The facts valid at the instant $3 of record time; the open rows when current. The two
  * forms give the same rows for $3 = now; the first one uses the partial indexes.
  */
-const validity = (asOf: Date | null) =>
+export const validity = (asOf: Date | null) =>
   asOf === null ? 'f.valid_to IS NULL' : 'f.valid_from <= $3 AND (f.valid_to IS NULL OR f.valid_to > $3)';
 
 const recordedBy = (asOf: Date | null, column: string) => (asOf === null ? 'TRUE' : `${column} <= $3`);
@@ -79,7 +99,7 @@ export class KpiQueries {
   ) {}
 
   async city(query: KpiQuery): Promise<KpiResult[]> {
-    const { start, end } = periodBounds(query.period, this.reference.timezone);
+    const { start, end } = countedWindow(query, this.reference.timezone);
     const thresholds = this.thresholds();
     const params = [
       start,
@@ -131,7 +151,7 @@ export class KpiQueries {
   }
 
   async units(query: KpiQuery): Promise<KpiResult[]> {
-    const { start, end } = periodBounds(query.period, this.reference.timezone);
+    const { start, end } = countedWindow(query, this.reference.timezone);
     const mega = this.thresholds().megaSignedWan;
     const units = [...this.reference.units].filter(([, u]) => UNIT_KPI_KINDS.includes(u.kind));
     const { rows } = await this.pool.query(
@@ -161,6 +181,44 @@ export class KpiQueries {
     );
   }
 
+  /**
+   * The year month by month (Asia/Shanghai): Σ signedAmountWan of the projects signed and Σ
+   * startedInvestmentWan of those started in each month, and both since the year's start — of
+   * the city, or of one unit — from the current state or as recorded at `asOf`.
+   */
+  async trend(query: { year: number; unit: string | null; asOf: Date | null; now: Date }): Promise<TrendMonth[]> {
+    const { start, end } = periodBounds({ kind: 'year', year: query.year }, this.reference.timezone);
+    const { rows } = await this.pool.query(
+      `SELECT extract(month FROM m.at AT TIME ZONE $4)::int AS month, $3::timestamptz AS as_of,
+              coalesce(sum(m.wan) FILTER (WHERE m.stage = 'signed'), 0)  AS signed_wan,
+              coalesce(sum(m.wan) FILTER (WHERE m.stage = 'started'), 0) AS started_wan
+         FROM ${quoteIdent(this.schema)}.project_facts f
+        CROSS JOIN LATERAL (VALUES ('signed', f.signed_at, f.signed_wan), ('started', f.started_at, f.started_wan)) AS m(stage, at, wan)
+        WHERE ${validity(query.asOf)} AND ($5::text IS NULL OR f.unit = $5)
+          AND ((f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
+          AND m.at >= $1 AND m.at < $2
+        GROUP BY 1, 2`,
+      [start, end, query.asOf ?? query.now, this.reference.timezone, query.unit],
+    );
+    const byMonth = new Map(rows.map((r) => [r.month as number, r]));
+    let signedCumulativeWan = 0;
+    let startedCumulativeWan = 0;
+    return Array.from({ length: 12 }, (_, i) => {
+      const row = byMonth.get(i + 1);
+      const signedWan = Number(row?.signed_wan ?? 0);
+      const startedWan = Number(row?.started_wan ?? 0);
+      signedCumulativeWan += signedWan;
+      startedCumulativeWan += startedWan;
+      return {
+        month: periodLabel({ kind: 'month', year: query.year, month: i + 1 }),
+        signedWan,
+        startedWan,
+        signedCumulativeWan,
+        startedCumulativeWan,
+      };
+    });
+  }
+
   private result(code: string, scope: string, actual: number | null, targets: readonly TargetDefinition[], query: KpiQuery): KpiResult {
     const periodKey = query.period.kind === 'year' ? 'year' : query.period.kind === 'quarter' ? `Q${query.period.quarter}` : null;
     const definition = targets.find((t) => t.code === code && t.period === periodKey);
@@ -175,7 +233,8 @@ export class KpiQueries {
     let status: KpiStatus | null = null;
     if (definition) {
       const met = actual !== null && (definition.comparator === '>=' ? actual >= definition.target : actual > definition.target);
-      const elapsed = elapsedShare(query.period, this.reference.timezone, query.asOf ?? query.now);
+      const at = query.asOf ?? query.now;
+      const elapsed = elapsedShare(query.period, this.reference.timezone, query.until && query.until < at ? query.until : at);
       status = kpiStatus({ met, progress, elapsed, isShare: SHARE_KPIS.has(code) });
     }
     return {

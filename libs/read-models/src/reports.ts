@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { isUuid, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
+import { countedWindow, validity } from './kpis';
 import { investorKey } from './projections/project-facts';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
 
@@ -18,6 +19,24 @@ const DIMENSION_SQL: Record<BreakdownDimension, string> = {
 export interface ProjectScope {
   readonly units?: readonly string[];
   readonly registeredByPartner?: string;
+}
+
+export interface BreakdownOptions {
+  /** As recorded at this instant; the current state when absent. */
+  readonly asOf?: Date | null;
+  /** Only this unit's projects. */
+  readonly unit?: string | null;
+  /** Business times before this instant only (year to date). */
+  readonly until?: Date;
+}
+
+/** A project with no event for a while (停滞项目), as the cockpit warns of it. */
+export interface StalledProject {
+  readonly projectId: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly stage: string;
+  readonly lastEventAt: string;
 }
 
 export interface ProjectFilter {
@@ -82,11 +101,15 @@ export class Reports {
     };
   }
 
-  /** Per value of the dimension: leads registered, projects signed and started in the period, with their amounts. */
-  async breakdown(by: BreakdownDimension, period: Period) {
-    const { start, end } = periodBounds(period, this.reference.timezone);
+  /**
+   * Per value of the dimension: leads registered, projects signed and started in the period
+   * (cut at `until`), with their amounts; of every unit or one, current or as recorded at `asOf`.
+   */
+  async breakdown(by: BreakdownDimension, period: Period, options: BreakdownOptions = {}) {
+    const { start, end } = countedWindow({ period, until: options.until }, this.reference.timezone);
+    const asOf = options.asOf ?? null;
     const { rows } = await this.pool.query(
-      `SELECT k.key,
+      `SELECT k.key, $3::timestamptz AS as_of,
               count(*) FILTER (WHERE f.lead_at >= $1 AND f.lead_at < $2)                               AS leads,
               coalesce(sum(f.planned_wan) FILTER (WHERE f.lead_at >= $1 AND f.lead_at < $2), 0)        AS planned_wan,
               count(*) FILTER (WHERE f.lead_at >= $1 AND f.lead_at < $2 AND f.stage = 'dropped')       AS dropped,
@@ -95,10 +118,10 @@ export class Reports {
               count(*) FILTER (WHERE f.started_at >= $1 AND f.started_at < $2)                         AS started,
               coalesce(sum(f.started_wan) FILTER (WHERE f.started_at >= $1 AND f.started_at < $2), 0)  AS started_wan
          FROM ${quoteIdent(this.schema)}.project_facts f CROSS JOIN LATERAL (SELECT ${DIMENSION_SQL[by]} AS key) k
-        WHERE f.valid_to IS NULL
+        WHERE ${validity(asOf)} AND ($4::text IS NULL OR f.unit = $4)
           AND ((f.lead_at >= $1 AND f.lead_at < $2) OR (f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
-        GROUP BY k.key ORDER BY k.key`,
-      [start, end],
+        GROUP BY k.key, as_of ORDER BY k.key`,
+      [start, end, asOf ?? new Date(), options.unit ?? null],
     );
     return {
       period: periodLabel(period),
@@ -153,6 +176,31 @@ export class Reports {
     );
     const items = rows.slice(0, filter.limit).map(toProject);
     return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1].projectId as string) : null };
+  }
+
+  /**
+   * Projects at stage lead, negotiating or signed whose latest event's business time is `days`
+   * × 24 h or more before `now`: how many, and the `limit` idle the longest (oldest first).
+   */
+  async stalled(days: number, now: Date, options: { unit?: string; limit: number }, scope: ProjectScope = {}) {
+    const params: unknown[] = [new Date(now.getTime() - days * 86_400_000)];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const conditions = [`stage IN ('lead', 'negotiating', 'signed')`, `last_event_at <= $1`, ...scopeConditions(scope, param)];
+    if (options.unit) conditions.push(`unit = ${param(options.unit)}`);
+    const { rows } = await this.pool.query(
+      `SELECT project_id, state->>'name' AS name, unit, stage, last_event_at, count(*) OVER () AS total
+         FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}
+        ORDER BY last_event_at, project_id LIMIT ${param(options.limit)}`,
+      params,
+    );
+    const items: StalledProject[] = rows.map((r) => ({
+      projectId: r.project_id as string,
+      name: r.name as string,
+      unit: r.unit as string,
+      stage: r.stage as string,
+      lastEventAt: (r.last_event_at as Date).toISOString(),
+    }));
+    return { days, count: rows.length === 0 ? 0 : Number(rows[0].total), items };
   }
 
   /** Promotion activities, newest first, in pages (`cursor` = nextCursor); a scope with units sees only theirs. */
