@@ -64,6 +64,13 @@ export async function createConsoleApp(deps: ServiceDeps): Promise<NestFastifyAp
       return { database: 'ok' };
     },
   });
-  await app.register(fastifyStatic as never, { root: pagesDir(), prefix: '/', index: ['index.html'], wildcard: false });
+  // The build writes every page file also compressed (.br, .gz): sent as they are to browsers that accept them.
+  await app.register(fastifyStatic as never, {
+    root: pagesDir(),
+    prefix: '/',
+    index: ['index.html'],
+    wildcard: false,
+    preCompressed: true,
+  });
   return app;
 }

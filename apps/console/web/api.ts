@@ -23,10 +23,11 @@ export const setCsrfToken = (token: string): void => {
   csrfToken = token;
 };
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   if (
     method === 'GET' &&
     lastPosition > 0 &&
+    !path.includes('minPosition=') &&
     /^\/v1\/(projects|activities|kpis|funnel|breakdown)/.test(path) &&
     !path.includes('/history')
   ) {
@@ -40,6 +41,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'same-origin',
+    signal,
   });
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;

@@ -1,4 +1,4 @@
-import { render } from 'preact';
+import { render, type FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiFailure, setCsrfToken } from './api';
 import { ActivitiesPage } from './pages/activities';
@@ -11,11 +11,11 @@ import { ProjectPage } from './pages/project';
 import { ProjectsPage } from './pages/projects';
 import type { Reference, SessionPerson } from './session';
 
-/** The page a hash names: #/projects, #/projects/<id>, #/leads/new, #/people. */
+/** The page a hash names: #/cockpit, #/projects, #/projects/<id>, #/leads/new, #/people. */
 function useRoute(): string {
-  const [route, setRoute] = useState(location.hash.slice(1) || '/projects');
+  const [route, setRoute] = useState(location.hash.slice(1));
   useEffect(() => {
-    const changed = () => setRoute(location.hash.slice(1) || '/projects');
+    const changed = () => setRoute(location.hash.slice(1));
     addEventListener('hashchange', changed);
     return () => removeEventListener('hashchange', changed);
   }, []);
@@ -60,20 +60,23 @@ function App() {
   };
 
   const links: Array<[string, string]> = [
+    ['#/cockpit', '驾驶舱'],
     ['#/projects', '项目库'],
     ['#/leads/new', '新建线索'],
     ['#/activities', '招商活动'],
     ...(person.role !== 'reader' ? ([['#/ledger', '台账导入']] as Array<[string, string]>) : []),
     ...(person.role === 'admin' ? ([['#/people', '用户管理']] as Array<[string, string]>) : []),
   ];
-  const projectId = /^\/projects\/([0-9a-f-]{36})$/.exec(route)?.[1];
+  // Readers (the leadership) start on the cockpit, the others on the projects.
+  const page = route || (person.role === 'reader' ? '/cockpit' : '/projects');
+  const projectId = /^\/projects\/([0-9a-f-]{36})$/.exec(page)?.[1];
   return (
     <div class="shell">
       <header>
         <span class="brand">招商引资工作台</span>
         <nav aria-label="主导航">
           {links.map(([href, label]) => (
-            <a key={href} href={href} aria-current={`#${route}`.startsWith(href) ? 'page' : undefined}>
+            <a key={href} href={href} aria-current={`#${page}`.startsWith(href) ? 'page' : undefined}>
               {label}
             </a>
           ))}
@@ -88,17 +91,19 @@ function App() {
       <main>
         {!reference ? (
           <p class="loading">加载中…</p>
+        ) : page.startsWith('/cockpit') ? (
+          <Cockpit route={page} reference={reference} />
         ) : projectId ? (
           <ProjectPage id={projectId} person={person} reference={reference} />
-        ) : route === '/leads/new' ? (
+        ) : page === '/leads/new' ? (
           <NewLeadPage person={person} reference={reference} />
-        ) : route === '/password' ? (
+        ) : page === '/password' ? (
           <PasswordPage />
-        ) : route === '/ledger' && person.role !== 'reader' ? (
+        ) : page === '/ledger' && person.role !== 'reader' ? (
           <LedgerPage />
-        ) : route === '/activities' ? (
+        ) : page === '/activities' ? (
           <ActivitiesPage person={person} reference={reference} />
-        ) : route === '/people' && person.role === 'admin' ? (
+        ) : page === '/people' && person.role === 'admin' ? (
           <PeoplePage reference={reference} />
         ) : (
           <ProjectsPage person={person} reference={reference} />
@@ -106,6 +111,16 @@ function App() {
       </main>
     </div>
   );
+}
+
+/** The cockpit and its charts load on first use: the workbench pages stay light. */
+function Cockpit(props: { route: string; reference: Reference }) {
+  const [page, setPage] = useState<FunctionComponent<{ route: string; reference: Reference }> | null>(null);
+  useEffect(() => {
+    void import('./pages/cockpit').then((module) => setPage(() => module.CockpitPage));
+  }, []);
+  const Page = page;
+  return Page ? <Page {...props} /> : <p class="loading">加载中…</p>;
 }
 
 render(<App />, document.getElementById('app')!);

@@ -16,6 +16,9 @@ export interface Reference {
   readonly channels: readonly Option[];
   readonly regions: readonly Option[];
   readonly sectors: readonly Option[];
+  readonly planYear: number;
+  readonly planName: string;
+  readonly cityName: string;
 }
 
 /** The units a person may pick: a writer limited to units sees only those. */

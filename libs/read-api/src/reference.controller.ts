@@ -24,6 +24,8 @@ export class ReferenceController {
       sectors: named(SECTOR_NAMES),
       timezone: reference.timezone,
       planYear: reference.plan.year,
+      planName: reference.plan.name,
+      cityName: reference.cityName,
     };
   }
 

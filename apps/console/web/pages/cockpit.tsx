@@ -1,0 +1,574 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { KPI_STATUS_NAMES, STAGE_NAMES } from '../../../../libs/domain/src/labels';
+import { elapsedShare, type Period } from '../../../../libs/domain/src/periods';
+import { rankUnits, type UnitRank } from '../../../../libs/domain/src/ranking';
+import { api } from '../api';
+import { breakdownOption, drawChart, trendOption } from '../charts';
+import { formatTime } from '../form';
+import { nameIn, type Reference } from '../session';
+
+/** A KPI result as the read API answers it (contract §3). */
+export interface Kpi {
+  readonly code: string;
+  readonly label: string;
+  readonly scope: string;
+  readonly period: string;
+  readonly actual: number | null;
+  readonly target: number | null;
+  readonly comparator: '>=' | '>' | null;
+  readonly progress: number | null;
+  readonly status: keyof typeof KPI_STATUS_NAMES | null;
+}
+
+interface KpiReport {
+  readonly period: string;
+  readonly asOf: string;
+  readonly position: number;
+  readonly kpis: Kpi[];
+}
+
+interface Trend {
+  readonly targets: { signedWan: number | null; startedWan: number | null };
+  readonly months: Array<{ month: string; signedCumulativeWan: number; startedCumulativeWan: number }>;
+  readonly position: number;
+}
+
+interface BreakdownRow {
+  readonly key: string | null;
+  readonly signed: { count: number; amountWan: number };
+}
+
+interface Stalled {
+  readonly count: number;
+  readonly items: Array<{ projectId: string; name: string; unit: string; stage: keyof typeof STAGE_NAMES; lastEventAt: string }>;
+}
+
+interface Board {
+  readonly cards: Kpi[];
+  readonly ranking: UnitRank<Kpi>[];
+  readonly trend: Trend;
+  readonly byChannel: BreakdownRow[];
+  readonly byRegion: BreakdownRow[];
+  readonly stalled: Stalled;
+  readonly period: string;
+  readonly position: number;
+  readonly asOf: string;
+}
+
+/** What the board shows, as the hash says it: #/cockpit?period=2025-Q1&date=2025-06-30&unit=zz-erqi. */
+interface View {
+  readonly period: string;
+  /** 截至: a past day (Asia/Shanghai), or '' for now. */
+  readonly date: string;
+  readonly unit: string;
+}
+
+const TIME_ZONE = 'Asia/Shanghai';
+const STALLED_DAYS = 30;
+/** The board reloads at most this often while events keep coming. */
+const MIN_RELOAD_MS = 2000;
+
+/** Short column names of the unit KPIs in 单位排名 (the full label is the column's title). */
+const UNIT_KPI_SHORT: Readonly<Record<string, string>> = {
+  'unit.mega_signed_count': '重大项目',
+  'unit.fund_landed_count': '基金落地',
+  'unit.industry_chain_signed_count': '链式招商',
+};
+
+export function viewOf(route: string, planYear: number): View {
+  const params = new URLSearchParams(route.split('?')[1] ?? '');
+  const period = params.get('period') ?? '';
+  return {
+    period: /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(period) ? period : String(planYear),
+    date: /^\d{4}-\d\d-\d\d$/.test(params.get('date') ?? '') ? params.get('date')! : '',
+    unit: params.get('unit') ?? '',
+  };
+}
+
+export function hrefOf(view: View): string {
+  const params = new URLSearchParams({ period: view.period });
+  if (view.date) params.set('date', view.date);
+  if (view.unit) params.set('unit', view.unit);
+  return `#/cockpit?${params}`;
+}
+
+function periodOf(label: string): Period {
+  const year = Number(label.slice(0, 4));
+  if (label.length === 4) return { kind: 'year', year };
+  if (label[5] === 'Q') return { kind: 'quarter', year, quarter: Number(label[6]) as 1 | 2 | 3 | 4 };
+  return { kind: 'month', year, month: Number(label.slice(5)) };
+}
+
+/** The query string of a period: year, and quarter or month. */
+function periodParams(label: string): Record<string, string> {
+  const period = periodOf(label);
+  if (period.kind === 'quarter') return { year: String(period.year), quarter: String(period.quarter) };
+  if (period.kind === 'month') return { year: String(period.year), month: String(period.month) };
+  return { year: String(period.year) };
+}
+
+/** The instant a 截至 day stands for: its last millisecond in Asia/Shanghai. */
+export const asOfOfDate = (date: string): string => `${date}T23:59:59.999+08:00`;
+
+/** Today in Asia/Shanghai, YYYY-MM-DD. */
+const todayInShanghai = (): string => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** A KPI's value as the board shows it: amounts in 亿元, shares in per cent, counts whole. */
+export function formatKpiValue(code: string, value: number | null): string {
+  if (value === null) return '—';
+  if (code.endsWith('_share')) return `${(value * 100).toFixed(1)}%`;
+  if (code.endsWith('_wan'))
+    return `${(value / 10_000).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} 亿元`;
+  return value.toLocaleString('zh-CN');
+}
+
+const percent = (share: number | null) => (share === null ? '—' : `${(share * 100).toFixed(1)}%`);
+const comparatorSign = (c: Kpi['comparator']) => (c === '>' ? '>' : '≥');
+
+async function loadBoard(view: View, minPosition: number, signal: AbortSignal): Promise<Board> {
+  const base: Record<string, string> = { ...periodParams(view.period) };
+  if (view.date) base.asOf = asOfOfDate(view.date);
+  if (minPosition > 0) base.minPosition = String(minPosition);
+  const query = (extra: Record<string, string> = {}) => new URLSearchParams({ ...base, ...extra }).toString();
+  const unit: Record<string, string> = view.unit ? { unit: view.unit } : {};
+  const trendParams: Record<string, string> = { year: base.year, ...unit };
+  if (base.asOf) trendParams.asOf = base.asOf;
+  if (base.minPosition) trendParams.minPosition = base.minPosition;
+  const stalledParams: Record<string, string> = { days: String(STALLED_DAYS), limit: '10', ...unit };
+  const get = <T,>(path: string) => api<T>('GET', path, undefined, signal);
+  const [city, units, trend, byChannel, byRegion, stalled] = await Promise.all([
+    view.unit ? null : get<KpiReport>(`/v1/kpis?${query()}`),
+    get<KpiReport>(`/v1/kpis/units?${query()}`),
+    get<Trend>(`/v1/kpis/trend?${new URLSearchParams(trendParams)}`),
+    get<{ rows: BreakdownRow[] }>(`/v1/breakdown?${query({ by: 'channel', ...unit })}`),
+    get<{ rows: BreakdownRow[] }>(`/v1/breakdown?${query({ by: 'region', ...unit })}`),
+    get<Stalled>(`/v1/projects/stalled?${new URLSearchParams(stalledParams)}`),
+  ]);
+  const report = city ?? units;
+  return {
+    cards: city ? city.kpis : units.kpis.filter((k) => k.scope === view.unit),
+    ranking: rankUnits(units.kpis),
+    trend,
+    byChannel: byChannel.rows,
+    byRegion: byRegion.rows,
+    stalled,
+    period: report.period,
+    position: Math.min(report.position, units.position, trend.position),
+    asOf: report.asOf,
+  };
+}
+
+/** 驾驶舱 (contract §8): the plan's progress for a period, as it stands or as recorded on a past day; it follows new events. */
+export function CockpitPage(props: { route: string; reference: Reference }) {
+  const { reference } = props;
+  const view = viewOf(props.route, reference.planYear);
+  const key = hrefOf(view);
+  // The board with the view it was loaded for: a board of another view is never shown under this one's header.
+  const [loaded, setLoaded] = useState<{ key: string; board: Board } | null>(null);
+  const board = loaded?.key === key ? loaded.board : null;
+  const [failure, setFailure] = useState<string | null>(null);
+  const [exportMonth, setExportMonth] = useState(() => defaultExportMonth(view, reference.planYear));
+  const live = view.date === '';
+
+  useEffect(() => {
+    const abort = new AbortController();
+    let position = 0;
+    let lastLoad = 0;
+    setFailure(null);
+    const load = async (minPosition: number) => {
+      lastLoad = Date.now();
+      const next = await loadBoard(view, minPosition, abort.signal);
+      position = Math.max(position, next.position);
+      setLoaded({ key, board: next });
+    };
+    const follow = async () => {
+      while (!abort.signal.aborted) {
+        try {
+          const { position: reached } = await api<{ position: number }>(
+            'GET',
+            `/v1/projections/position?after=${position}`,
+            undefined,
+            abort.signal,
+          );
+          if (reached <= position) continue;
+          await pause(lastLoad + MIN_RELOAD_MS - Date.now(), abort.signal);
+          await load(reached);
+        } catch {
+          await pause(3000, abort.signal);
+        }
+      }
+    };
+    load(0).then(
+      () => (live ? follow() : undefined),
+      (error) => {
+        if (!abort.signal.aborted) setFailure(error instanceof Error ? error.message : String(error));
+      },
+    );
+    return () => abort.abort();
+  }, [key]);
+
+  const go = (change: Partial<View>) => {
+    location.hash = hrefOf({ ...view, ...change });
+  };
+  const period = periodOf(view.period);
+  const at = view.date ? new Date(asOfOfDate(view.date)) : new Date();
+  const elapsed = elapsedShare(period, TIME_ZONE, at);
+  const unitName = view.unit ? nameIn(reference.units, view.unit) : '';
+  const rank = board?.ranking.find((r) => r.unit === view.unit);
+
+  return (
+    <section
+      class="cockpit"
+      data-ready={board ? 'true' : undefined}
+      data-period={board?.period}
+      data-scope={board ? view.unit || 'city' : undefined}
+      data-position={board?.position}
+    >
+      <div class="cockpit-head">
+        <h1>
+          驾驶舱{view.unit ? ` · ${unitName}` : ''}
+          <small>{reference.planName}</small>
+        </h1>
+        <PeriodPicker view={view} planYear={reference.planYear} onChange={(p) => go({ period: p })} />
+        <label class="as-of">
+          截至
+          <input
+            type="date"
+            value={view.date || todayInShanghai()}
+            max={todayInShanghai()}
+            min={`${reference.planYear - 1}-01-01`}
+            onChange={(e) => {
+              const date = (e.target as HTMLInputElement).value;
+              go({ date: date && date < todayInShanghai() ? date : '' });
+            }}
+          />
+        </label>
+        {view.date ? (
+          <button type="button" class="secondary" onClick={() => go({ date: '' })}>
+            回到今天
+          </button>
+        ) : null}
+        <span class="cockpit-actions">
+          <label>
+            月报
+            <select value={exportMonth} onChange={(e) => setExportMonth((e.target as HTMLSelectElement).value)} aria-label="月报月份">
+              {Array.from({ length: 12 }, (_, i) => (
+                <option key={i} value={String(i + 1)}>
+                  {i + 1}月
+                </option>
+              ))}
+            </select>
+          </label>
+          <a class="button" href={`/v1/reports/monthly.xlsx?year=${period.year}&month=${exportMonth}`} download>
+            导出月报
+          </a>
+          <button type="button" class="secondary" onClick={() => print()}>
+            打印
+          </button>
+        </span>
+      </div>
+      <p class="cockpit-meta" role="status">
+        {view.unit ? <a href={hrefOf({ ...view, unit: '' })}>← 全市</a> : null}
+        <span>
+          期间 <strong>{periodName(view.period)}</strong>
+        </span>
+        <span>
+          截至 <strong data-as-of={board?.asOf}>{view.date ? `${view.date}（当日记录）` : board ? formatTime(board.asOf) : '…'}</strong>
+        </span>
+        <span>序时进度 {percent(elapsed)}</span>
+        {live ? <span class="live">实时更新</span> : <span>历史视图</span>}
+        {rank ? (
+          <span>
+            单位排名 第 {rank.rank} / {board!.ranking.length}
+          </span>
+        ) : null}
+      </p>
+      {failure ? (
+        <p role="alert" class="error">
+          加载失败：{failure}
+        </p>
+      ) : !board ? (
+        <p class="loading">加载中…</p>
+      ) : (
+        <>
+          <div class="kpi-grid">
+            {board.cards.map((kpi) => (
+              <KpiCard key={kpi.code} kpi={kpi} elapsed={elapsed} />
+            ))}
+          </div>
+          <div class="chart-row">
+            <figure class="chart-box">
+              <figcaption>签约额、开工额累计趋势（亿元）</figcaption>
+              <Chart
+                option={trendOption({
+                  months: board.trend.months,
+                  targets: board.trend.targets,
+                  through: monthsThrough(period.year, at),
+                })}
+              />
+            </figure>
+          </div>
+          <div class="chart-row two">
+            <figure class="chart-box">
+              <figcaption>按招商方式</figcaption>
+              <Chart option={breakdownOption(named(board.byChannel, reference.channels))} />
+            </figure>
+            <figure class="chart-box">
+              <figcaption>按投资方来源地区</figcaption>
+              <Chart option={breakdownOption(named(board.byRegion, reference.regions))} />
+            </figure>
+          </div>
+          <Warnings board={board} view={view} reference={reference} />
+          {view.unit ? null : <Ranking board={board} view={view} reference={reference} />}
+        </>
+      )}
+    </section>
+  );
+}
+
+function KpiCard({ kpi, elapsed }: { kpi: Kpi; elapsed: number }) {
+  const status = kpi.status ? KPI_STATUS_NAMES[kpi.status] : '无目标';
+  const fill = kpi.progress === null ? 0 : Math.min(1, kpi.progress);
+  return (
+    <article class={`kpi-card status-${kpi.status ?? 'none'}`} data-code={kpi.code} data-actual={kpi.actual ?? ''}>
+      <h3>{kpi.label}</h3>
+      <p class="kpi-actual">{formatKpiValue(kpi.code, kpi.actual)}</p>
+      {kpi.code.endsWith('_wan') && kpi.actual !== null ? <p class="kpi-exact">{kpi.actual.toLocaleString('zh-CN')} 万元</p> : null}
+      <p class="kpi-target">
+        {kpi.target === null ? '本期无目标' : `目标 ${comparatorSign(kpi.comparator)} ${formatKpiValue(kpi.code, kpi.target)}`}
+      </p>
+      {kpi.target !== null ? (
+        <div
+          class="bar"
+          role="progressbar"
+          aria-label={`${kpi.label} 完成进度`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(fill * 100)}
+        >
+          <span class="bar-fill" style={{ width: `${fill * 100}%` }} />
+          {kpi.code.endsWith('_share') ? null : (
+            <span class="bar-marker" style={{ left: `${elapsed * 100}%` }} title={`序时进度 ${percent(elapsed)}`} />
+          )}
+        </div>
+      ) : null}
+      <p class="kpi-foot">
+        <span class="kpi-status">{status}</span>
+        {kpi.progress !== null ? <span>完成 {percent(kpi.progress)}</span> : null}
+      </p>
+    </article>
+  );
+}
+
+function Chart({ option }: { option: Parameters<typeof drawChart>[1] }) {
+  const element = useRef<HTMLDivElement>(null);
+  useEffect(() => drawChart(element.current!, option), [JSON.stringify(option)]);
+  return <div class="chart" ref={element} />;
+}
+
+function Warnings({ board, view, reference }: { board: Board; view: View; reference: Reference }) {
+  const behind = board.ranking.filter((r) => r.behind > 0 && (!view.unit || r.unit === view.unit));
+  const now = Date.now();
+  return (
+    <section class="warnings" aria-labelledby="warnings-title">
+      <h2 id="warnings-title">预警</h2>
+      <div class="warning-cols">
+        <div>
+          <h3>
+            停滞项目（{STALLED_DAYS} 天以上无进展，当前）<span class="count">{board.stalled.count} 个</span>
+          </h3>
+          {board.stalled.items.length === 0 ? (
+            <p class="muted">无</p>
+          ) : (
+            <ul class="stalled">
+              {board.stalled.items.map((p) => (
+                <li key={p.projectId}>
+                  <a href={`#/projects/${p.projectId}`}>{p.name}</a>
+                  <span class="muted">
+                    {nameIn(reference.units, p.unit)} · {STAGE_NAMES[p.stage] ?? p.stage} · 停滞{' '}
+                    {Math.floor((now - Date.parse(p.lastEventAt)) / 86_400_000)} 天
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div>
+          <h3>
+            进度滞后单位<span class="count">{behind.length} 个</span>
+          </h3>
+          {behind.length === 0 ? (
+            <p class="muted">无</p>
+          ) : (
+            <ul class="behind">
+              {behind.map((r) => (
+                <li key={r.unit}>
+                  <a href={hrefOf({ ...view, unit: r.unit })}>{nameIn(reference.units, r.unit)}</a>
+                  <span class="muted">
+                    {r.results
+                      .filter((k) => k.status === 'behind')
+                      .map((k) => UNIT_KPI_SHORT[k.code] ?? k.label)
+                      .join('、')}
+                    滞后
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function Ranking({ board, view, reference }: { board: Board; view: View; reference: Reference }) {
+  const codes = [...new Set(board.ranking.flatMap((r) => r.results.filter((k) => k.target !== null).map((k) => k.code)))];
+  const labelOf = (code: string) => board.ranking[0]?.results.find((k) => k.code === code)?.label ?? code;
+  return (
+    <section aria-labelledby="ranking-title">
+      <h2 id="ranking-title">单位排名</h2>
+      <p class="muted">按达标指标数、签约额合计、单位代码排序；点击单位查看其驾驶舱。</p>
+      <div class="table-wrap">
+        <table class="ranking">
+          <thead>
+            <tr>
+              <th>排名</th>
+              <th>单位</th>
+              <th>达标</th>
+              <th>签约额合计</th>
+              {codes.map((code) => (
+                <th key={code} title={labelOf(code)}>
+                  {UNIT_KPI_SHORT[code] ?? labelOf(code)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {board.ranking.map((r) => (
+              <tr key={r.unit} data-unit={r.unit}>
+                <td>{r.rank}</td>
+                <td>
+                  <a href={hrefOf({ ...view, unit: r.unit })}>{nameIn(reference.units, r.unit)}</a>
+                </td>
+                <td>
+                  {r.met} / {codes.length}
+                </td>
+                <td class="num">{formatKpiValue('unit.signed_total_wan', r.signedTotalWan)}</td>
+                {codes.map((code) => {
+                  const k = r.results.find((x) => x.code === code);
+                  return (
+                    <td key={code} class={`num status-${k?.status ?? 'none'}`}>
+                      {k ? `${k.actual ?? '—'} / ${k.target ?? '—'}` : '—'}
+                      {k?.status ? <span class="chip">{KPI_STATUS_NAMES[k.status]}</span> : null}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function PeriodPicker({ view, planYear, onChange }: { view: View; planYear: number; onChange: (period: string) => void }) {
+  const year = view.period.slice(0, 4);
+  const kind = view.period.length === 4 ? 'year' : view.period[5] === 'Q' ? 'quarter' : 'month';
+  const years = [planYear - 1, planYear, planYear + 1].map(String);
+  return (
+    <span class="period-picker" role="group" aria-label="期间">
+      <select aria-label="年份" value={year} onChange={(e) => onChange(`${(e.target as HTMLSelectElement).value}${view.period.slice(4)}`)}>
+        {years.map((y) => (
+          <option key={y} value={y}>
+            {y}年
+          </option>
+        ))}
+      </select>
+      {(
+        [
+          ['year', '年度', year],
+          ['quarter', '季度', `${year}-Q${currentQuarterOf(view.period)}`],
+          ['month', '月度', `${year}-${String(currentMonthOf(view.period)).padStart(2, '0')}`],
+        ] as const
+      ).map(([k, label, target]) => (
+        <button
+          key={k}
+          type="button"
+          class={kind === k ? 'chosen' : 'secondary'}
+          aria-pressed={kind === k}
+          onClick={() => onChange(target)}
+        >
+          {label}
+        </button>
+      ))}
+      {kind === 'quarter' ? (
+        <select aria-label="季度" value={view.period} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+          {[1, 2, 3, 4].map((q) => (
+            <option key={q} value={`${year}-Q${q}`}>
+              第{q}季度
+            </option>
+          ))}
+        </select>
+      ) : kind === 'month' ? (
+        <select aria-label="月份" value={view.period} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+          {Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`).map((m, i) => (
+            <option key={m} value={m}>
+              {i + 1}月
+            </option>
+          ))}
+        </select>
+      ) : null}
+    </span>
+  );
+}
+
+function periodName(label: string): string {
+  const period = periodOf(label);
+  if (period.kind === 'year') return `${period.year}年`;
+  if (period.kind === 'quarter') return `${period.year}年第${period.quarter}季度`;
+  return `${period.year}年${period.month}月`;
+}
+
+/** The month (1–12) in Asia/Shanghai of now, or of the period's own. */
+function shanghaiMonth(at: Date): { year: number; month: number } {
+  const local = new Date(at.getTime() + 8 * 3_600_000);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1 };
+}
+
+function currentMonthOf(label: string): number {
+  const period = periodOf(label);
+  if (period.kind === 'month') return period.month;
+  if (period.kind === 'quarter') return (period.quarter - 1) * 3 + 1;
+  const now = shanghaiMonth(new Date());
+  return now.year === period.year ? now.month : 1;
+}
+
+const currentQuarterOf = (label: string): number => Math.ceil(currentMonthOf(label) / 3);
+
+/** How many months of the year the trend draws: those begun by the board's date. */
+function monthsThrough(year: number, at: Date): number {
+  const local = shanghaiMonth(at);
+  return local.year > year ? 12 : local.year < year ? 0 : local.month;
+}
+
+/** The month the monthly report opens on: the board's month when it is in the plan's year, else December. */
+function defaultExportMonth(view: View, planYear: number): string {
+  const local = shanghaiMonth(view.date ? new Date(asOfOfDate(view.date)) : new Date());
+  return String(local.year === Number(view.period.slice(0, 4)) || local.year === planYear ? local.month : 12);
+}
+
+function named(rows: readonly BreakdownRow[], names: Reference['channels']) {
+  return rows.map((r) => ({ name: r.key === null ? '未填' : nameIn(names, r.key), count: r.signed.count, amountWan: r.signed.amountWan }));
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

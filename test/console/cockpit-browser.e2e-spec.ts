@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { syntheticYear } from '@app/synthetic';
+import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
+import { SCREENSHOTS, launchBrowser } from '../support/browser';
+import { reference } from '../support/fixtures';
+
+const DESKTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+const STATUS_WORDS: Record<string, string> = { met: '达标', on_track: '序时推进', behind: '滞后' };
+
+interface Kpi {
+  code: string;
+  scope: string;
+  actual: number | null;
+  target: number | null;
+  status: string | null;
+}
+
+/** A value as a leader reads it on a card: amounts in 亿元 with two decimals, shares in per cent, counts whole. */
+function shown(code: string, value: number | null): string {
+  if (value === null) return '—';
+  if (code.endsWith('_share')) return `${(value * 100).toFixed(1)}%`;
+  if (code.endsWith('_wan'))
+    return `${(value / 10_000).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} 亿元`;
+  return value.toLocaleString('zh-CN');
+}
+
+/** 驾驶舱 in Chromium, on a console loaded with a seeded synthetic 2025 (real PostgreSQL and Kafka behind it). */
+describe('the cockpit in a real browser', () => {
+  let stack: ConsoleStack;
+  let browser: Browser;
+  let admin: ConsoleClient;
+
+  beforeAll(async () => {
+    stack = await startConsole();
+    browser = await launchBrowser();
+    admin = new ConsoleClient(stack.url);
+    await admin.login('admin', CONSOLE_ADMIN_PASSWORD);
+    const created = await admin.request('POST', '/v1/people', {
+      username: 'leader',
+      displayName: '王局长',
+      role: 'reader',
+      password: 'a long passphrase',
+    });
+    expect(created.status).toBe(201);
+    const commands = syntheticYear(reference, { seed: 12, year: 2025, projects: 600, notAfter: new Date() });
+    let position = 0;
+    for (let i = 0; i < commands.length; i += 1000) {
+      const answer = await admin.request('POST', '/v1/batch', { commands: commands.slice(i, i + 1000) });
+      expect(answer.status).toBe(200);
+      for (const r of answer.body.results) if (r.status === 201) position = Math.max(position, r.body.position);
+    }
+    expect((await admin.request('GET', `/v1/projections/status?minPosition=${position}`)).status).toBe(200);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const api = async <T = any>(path: string): Promise<T> => {
+    const answer = await admin.request('GET', path);
+    if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  async function leaderBoard(viewport = DESKTOP, hash = ''): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ acceptDownloads: true, viewport, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/${hash}`);
+    await page.getByLabel('用户名', { exact: true }).fill('leader');
+    await page.getByLabel('密码', { exact: true }).fill('a long passphrase');
+    await page.getByRole('button', { name: '登录' }).click();
+    return { context, page };
+  }
+
+  /** Waits until the board is drawn for the period, and answers its cards as the page shows them. */
+  async function cards(page: Page, period: string, scope = 'city') {
+    await page.locator(`section.cockpit[data-ready="true"][data-period="${period}"][data-scope="${scope}"]`).waitFor({ timeout: 15_000 });
+    return page.locator('.kpi-card').evaluateAll((nodes) =>
+      nodes.map((n) => ({
+        code: n.getAttribute('data-code')!,
+        actual: n.getAttribute('data-actual')!,
+        shown: n.querySelector('.kpi-actual')!.textContent!,
+        status: n.querySelector('.kpi-status')!.textContent!,
+      })),
+    );
+  }
+
+  function expectCardsEqual(onPage: Awaited<ReturnType<typeof cards>>, kpis: Kpi[]) {
+    expect(onPage.map((c) => c.code)).toEqual(kpis.map((k) => k.code));
+    onPage.forEach((card, i) => {
+      const kpi = kpis[i];
+      expect([card.code, card.actual, card.shown, card.status]).toEqual([
+        kpi.code,
+        kpi.actual === null ? '' : String(kpi.actual),
+        shown(kpi.code, kpi.actual),
+        kpi.status === null ? '无目标' : STATUS_WORDS[kpi.status],
+      ]);
+    });
+  }
+
+  it('a reader lands on the board: every card as GET /v1/kpis gives it, then a quarter and a past 截至 date exactly as the API answers', async () => {
+    const { context, page } = await leaderBoard();
+    expectCardsEqual(await cards(page, '2025'), (await api('/v1/kpis?year=2025')).kpis);
+    const year = await api('/v1/kpis?year=2025');
+    expect(year.kpis.some((k: Kpi) => (k.actual ?? 0) > 0)).toBe(true);
+    expect(await page.locator('.kpi-card[data-code="signed_total_wan"] .bar-marker').count()).toBe(1);
+    await shot(page, '12-驾驶舱');
+
+    await page.getByRole('button', { name: '季度' }).click();
+    await page.getByLabel('季度', { exact: true }).selectOption({ label: '第2季度' });
+    expectCardsEqual(await cards(page, '2025-Q2'), (await api('/v1/kpis?year=2025&quarter=2')).kpis);
+
+    // The seeded year was recorded today: as recorded yesterday, the board is the empty one the API gives.
+    const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('截至').fill(yesterday);
+    await page.getByLabel('截至').dispatchEvent('change');
+    const asOf = `${yesterday}T23:59:59.999+08:00`;
+    const past = (await api(`/v1/kpis?year=2025&quarter=2&asOf=${encodeURIComponent(asOf)}`)).kpis;
+    await page.locator('.cockpit-meta', { hasText: '历史视图' }).waitFor();
+    expectCardsEqual(await cards(page, '2025-Q2'), past);
+    expect(past.find((k: Kpi) => k.code === 'signed_total_wan').actual).toBe(0);
+    await context.close();
+  });
+
+  it('a signing recorded through the API appears on the open board within 5 s, without a reload', async () => {
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
+    await cards(page, '2025');
+    await page.evaluate('window.stillHere = true');
+    const card = page.locator('.kpi-card[data-code="signed_total_wan"]');
+    const before = Number(await card.getAttribute('data-actual'));
+    const projectId = randomUUID();
+    const lead = await admin.request('POST', '/v1/projects', {
+      projectId,
+      name: '驾驶舱实时项目',
+      investor: { name: '实时投资有限公司', originRegion: 'yrd' },
+      industry: { chain: 'nev', sector: 'emerging' },
+      industrial: true,
+      channels: ['industry_chain'],
+      unit: 'zz-erqi',
+      plannedInvestmentWan: 80_000,
+      occurredAt: '2025-06-10T10:00:00+08:00',
+    });
+    expect(lead.status).toBe(201);
+    const signedAt = Date.now();
+    const signing = await admin.request('POST', `/v1/projects/${projectId}/signing`, {
+      signedAmountWan: 76_543,
+      occurredAt: '2025-06-15T10:00:00+08:00',
+    });
+    expect(signing.status).toBe(201);
+    await page.waitForFunction(
+      `document.querySelector('.kpi-card[data-code="signed_total_wan"]')?.getAttribute('data-actual') === '${before + 76_543}'`,
+      undefined,
+      { timeout: 5_000 },
+    );
+    expect(Date.now() - signedAt).toBeLessThan(5_000);
+    expect(await page.evaluate('window.stillHere')).toBe(true);
+    await context.close();
+  });
+
+  it('单位排名 follows the rule of contract §8 computed from /v1/kpis/units, and a unit opens its own board', async () => {
+    const units: Kpi[] = (await api('/v1/kpis/units?year=2025')).kpis;
+    const expected = [...new Set(units.map((k) => k.scope))]
+      .map((scope) => ({
+        scope,
+        met: units.filter((k) => k.scope === scope && k.status === 'met').length,
+        total: units.find((k) => k.scope === scope && k.code === 'unit.signed_total_wan')!.actual!,
+      }))
+      .sort((a, b) => b.met - a.met || b.total - a.total || (a.scope < b.scope ? -1 : 1))
+      .map((u) => u.scope);
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
+    await cards(page, '2025');
+    expect(await page.locator('table.ranking tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-unit')))).toEqual(
+      expected,
+    );
+
+    const second = expected[1];
+    await page.locator(`table.ranking tr[data-unit="${second}"] a`).click();
+    const own = units.filter((k) => k.scope === second);
+    expectCardsEqual(await cards(page, '2025', second), own);
+    await shot(page, '14-驾驶舱-单位');
+    await page.getByText(`单位排名 第 2 / ${expected.length}`).waitFor();
+    await context.close();
+  });
+
+  it('预警 lists the stalled projects, each linking to its page, and the units behind', async () => {
+    const stalled = await api('/v1/projects/stalled?days=30&limit=10');
+    expect(stalled.count).toBeGreaterThan(0);
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
+    await cards(page, '2025');
+    const warnings = page.locator('section.warnings');
+    await warnings.getByText(`${stalled.count} 个`).first().waitFor();
+    const first = stalled.items[0];
+    const link = warnings.getByRole('link', { name: first.name, exact: true }).first();
+    expect(await link.getAttribute('href')).toBe(`#/projects/${first.projectId}`);
+    await link.click();
+    await page.getByRole('heading', { name: first.name }).waitFor();
+    await context.close();
+  });
+
+  it('导出月报 downloads the workbook; the board fits a phone without horizontal scrolling', async () => {
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
+    await cards(page, '2025');
+    await page.getByLabel('月报月份').selectOption({ label: '6月' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '导出月报' }).click()]);
+    expect(download.suggestedFilename()).toBe('招商引资月报-2025-06.xlsx');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(await download.path());
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['说明', '城市指标', '单位排名', '渠道分布', '区域分布']);
+    await context.close();
+
+    const phone = await leaderBoard(PHONE, '#/cockpit?period=2025');
+    await cards(phone.page, '2025');
+    const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(phone.page, '13-驾驶舱-手机');
+    await phone.context.close();
+  });
+});
