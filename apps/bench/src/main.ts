@@ -13,6 +13,7 @@ import { startServices } from './services';
 import { baselineInsert, oursAppend, peerAppend } from './store-append';
 import { batchValidationCost } from './validation';
 import { ledgerImportSeconds, ledgerWorkbook } from './ledger-import';
+import { cockpitRender } from './cockpit';
 import { figure, repeat, type Figure } from './stats';
 
 /**
@@ -65,6 +66,9 @@ const TARGETS: Record<string, string> = {
   peer_append_events_per_s: '—',
   dto_validate_1000_ms: '—',
   ledger_import_s: '< 60 for 10,000 rows',
+  cockpit_render_ms: '≤ 1,000',
+  cockpit_past_render_ms: '≤ 2,000',
+  cockpit_js_kb: '≤ 400',
   domain_parse_1000_ms: '—',
 };
 
@@ -258,6 +262,23 @@ async function main(): Promise<void> {
       } finally {
         await queryOnly.stop();
       }
+
+      // The cockpit on the same store, in Chromium: the board as it stands, and as recorded on the day the store was written.
+      log('cockpit');
+      const password = randomBytes(12).toString('base64url');
+      const consoleOnly = await startServices(
+        { ...process.env, DATABASE_URL: largeDb.url, CONSOLE_ADMIN_PASSWORD: password, LOG_LEVEL: 'warn' },
+        ['console'],
+      );
+      try {
+        const day = new Date(rows[0].last.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+        const cockpit = await cockpitRender(consoleOnly.consoleUrl, password, day, smoke ? 3 : 10);
+        figures.cockpit_render_ms = cockpit.currentMs;
+        figures.cockpit_past_render_ms = cockpit.pastMs;
+        figures.cockpit_js_kb = figure([cockpit.scriptKb]);
+      } finally {
+        await consoleOnly.stop();
+      }
     }
   } finally {
     await dropDatabases(serverUrl, databases);
@@ -300,7 +321,7 @@ async function machine(serverUrl: string): Promise<string> {
 
 function printTable(figures: Record<string, Figure>): void {
   const format = (name: string, value: number) =>
-    name.endsWith('_ms') || name.endsWith('_s') ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
+    name.endsWith('_ms') || name.endsWith('_s') || name.endsWith('_kb') ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
   console.log(`\n${'name'.padEnd(30)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)}   target`);
   for (const name of Object.keys(TARGETS)) {
     const f = figures[name];

@@ -71,6 +71,11 @@ export async function createConsoleApp(deps: ServiceDeps): Promise<NestFastifyAp
     index: ['index.html'],
     wildcard: false,
     preCompressed: true,
+    // Chunks are named by their content's hash: a browser keeps them; the page and its entry script it revalidates.
+    cacheControl: false,
+    setHeaders: (reply: { setHeader(name: string, value: string): void }, path: string) => {
+      reply.setHeader('cache-control', /[\\/]chunks[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
   });
   return app;
 }

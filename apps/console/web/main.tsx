@@ -28,6 +28,8 @@ function App() {
   const route = useRoute();
 
   useEffect(() => {
+    // Asked together: a person who is logged in needs both (one who is not gets 401 twice).
+    void referenceOnce().catch(() => undefined);
     api<{ person: SessionPerson; csrfToken: string }>('GET', '/v1/session').then(
       (session) => {
         setCsrfToken(session.csrfToken);
@@ -37,7 +39,7 @@ function App() {
     );
   }, []);
   useEffect(() => {
-    if (person) void api<Reference>('GET', '/v1/reference').then(setReference);
+    if (person) void referenceOnce().then(setReference);
   }, [person]);
 
   if (person === undefined) return <p class="loading">加载中…</p>;
@@ -111,6 +113,23 @@ function App() {
       </main>
     </div>
   );
+}
+
+let referenceRequest: Promise<Reference> | null = null;
+
+/** GET /v1/reference, asked once (again after a failure, e.g. before logging in). */
+function referenceOnce(): Promise<Reference> {
+  referenceRequest ??= api<Reference>('GET', '/v1/reference').catch((error) => {
+    referenceRequest = null;
+    throw error;
+  });
+  return referenceRequest;
+}
+
+// Opened on the cockpit's address: its page and its data load at once, beside the session.
+if (location.hash.startsWith('#/cockpit')) {
+  const route = location.hash.slice(1);
+  void import('./pages/cockpit').then((module) => module.prefetchBoard(route));
 }
 
 /** The cockpit and its charts load on first use: the workbench pages stay light. */

@@ -1,9 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { KPI_STATUS_NAMES, STAGE_NAMES } from '../../../../libs/domain/src/labels';
 import { elapsedShare, type Period } from '../../../../libs/domain/src/periods';
 import { rankUnits, type UnitRank } from '../../../../libs/domain/src/ranking';
 import { api } from '../api';
-import { breakdownOption, drawChart, trendOption } from '../charts';
 import { formatTime } from '../form';
 import { nameIn, type Reference } from '../session';
 
@@ -75,11 +74,16 @@ const UNIT_KPI_SHORT: Readonly<Record<string, string>> = {
   'unit.industry_chain_signed_count': '链式招商',
 };
 
-export function viewOf(route: string, planYear: number): View {
+/** The charts (ECharts) load beside the board's data, not before it. */
+type Charts = typeof import('../charts');
+const chartsModule: Promise<Charts> = import('../charts');
+
+/** The view a route names; without a period, the plan's year (or '' before it is known: the API's default). */
+export function viewOf(route: string, planYear: number | null): View {
   const params = new URLSearchParams(route.split('?')[1] ?? '');
   const period = params.get('period') ?? '';
   return {
-    period: /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(period) ? period : String(planYear),
+    period: /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(period) ? period : planYear === null ? '' : String(planYear),
     date: /^\d{4}-\d\d-\d\d$/.test(params.get('date') ?? '') ? params.get('date')! : '',
     unit: params.get('unit') ?? '',
   };
@@ -99,8 +103,9 @@ function periodOf(label: string): Period {
   return { kind: 'month', year, month: Number(label.slice(5)) };
 }
 
-/** The query string of a period: year, and quarter or month. */
+/** The query string of a period: year, and quarter or month ('': none, the plan's year). */
 function periodParams(label: string): Record<string, string> {
+  if (label === '') return {};
   const period = periodOf(label);
   if (period.kind === 'quarter') return { year: String(period.year), quarter: String(period.quarter) };
   if (period.kind === 'month') return { year: String(period.year), month: String(period.month) };
@@ -131,7 +136,8 @@ async function loadBoard(view: View, minPosition: number, signal: AbortSignal): 
   if (minPosition > 0) base.minPosition = String(minPosition);
   const query = (extra: Record<string, string> = {}) => new URLSearchParams({ ...base, ...extra }).toString();
   const unit: Record<string, string> = view.unit ? { unit: view.unit } : {};
-  const trendParams: Record<string, string> = { year: base.year, ...unit };
+  const trendParams: Record<string, string> = { ...unit };
+  if (base.year) trendParams.year = base.year;
   if (base.asOf) trendParams.asOf = base.asOf;
   if (base.minPosition) trendParams.minPosition = base.minPosition;
   const stalledParams: Record<string, string> = { days: String(STALLED_DAYS), limit: '10', ...unit };
@@ -158,6 +164,22 @@ async function loadBoard(view: View, minPosition: number, signal: AbortSignal): 
   };
 }
 
+/** A board whose loading began before the page was drawn (the console opened on the cockpit's address). */
+let prefetched: { route: string; board: Promise<Board> } | null = null;
+
+/** Starts loading the board of a route at once, in parallel with the session and the reference data. */
+export function prefetchBoard(route: string): void {
+  const board = loadBoard(viewOf(route, null), 0, new AbortController().signal);
+  board.catch(() => undefined);
+  prefetched = { route, board };
+}
+
+function takePrefetched(route: string): Promise<Board> | null {
+  const board = prefetched?.route === route ? prefetched.board : null;
+  prefetched = null;
+  return board;
+}
+
 /** 驾驶舱 (contract §8): the plan's progress for a period, as it stands or as recorded on a past day; it follows new events. */
 export function CockpitPage(props: { route: string; reference: Reference }) {
   const { reference } = props;
@@ -167,6 +189,7 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   const [loaded, setLoaded] = useState<{ key: string; board: Board } | null>(null);
   const board = loaded?.key === key ? loaded.board : null;
   const [failure, setFailure] = useState<string | null>(null);
+  const [charts, setCharts] = useState<Charts | null>(null);
   const [exportMonth, setExportMonth] = useState(() => defaultExportMonth(view, reference.planYear));
   const live = view.date === '';
 
@@ -175,9 +198,13 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
     let position = 0;
     let lastLoad = 0;
     setFailure(null);
+    const early = takePrefetched(props.route);
     const load = async (minPosition: number) => {
       lastLoad = Date.now();
-      const next = await loadBoard(view, minPosition, abort.signal);
+      const next = await (minPosition === 0 && early
+        ? early.catch(() => loadBoard(view, 0, abort.signal))
+        : loadBoard(view, minPosition, abort.signal));
+      if (abort.signal.aborted) return;
       position = Math.max(position, next.position);
       setLoaded({ key, board: next });
     };
@@ -206,6 +233,9 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
     );
     return () => abort.abort();
   }, [key]);
+  useEffect(() => {
+    void chartsModule.then((module) => setCharts(() => module));
+  }, []);
 
   const go = (change: Partial<View>) => {
     location.hash = hrefOf({ ...view, ...change });
@@ -219,7 +249,7 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   return (
     <section
       class="cockpit"
-      data-ready={board ? 'true' : undefined}
+      data-ready={board && charts ? 'true' : undefined}
       data-period={board?.period}
       data-scope={board ? view.unit || 'city' : undefined}
       data-position={board?.position}
@@ -300,22 +330,25 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
             <figure class="chart-box">
               <figcaption>签约额、开工额累计趋势（亿元）</figcaption>
               <Chart
-                option={trendOption({
-                  months: board.trend.months,
-                  targets: board.trend.targets,
-                  through: monthsThrough(period.year, at),
-                })}
+                charts={charts}
+                option={(c) =>
+                  c.trendOption({
+                    months: board.trend.months,
+                    targets: board.trend.targets,
+                    through: monthsThrough(period.year, at),
+                  })
+                }
               />
             </figure>
           </div>
           <div class="chart-row two">
             <figure class="chart-box">
               <figcaption>按招商方式</figcaption>
-              <Chart option={breakdownOption(named(board.byChannel, reference.channels))} />
+              <Chart charts={charts} option={(c) => c.breakdownOption(named(board.byChannel, reference.channels))} />
             </figure>
             <figure class="chart-box">
               <figcaption>按投资方来源地区</figcaption>
-              <Chart option={breakdownOption(named(board.byRegion, reference.regions))} />
+              <Chart charts={charts} option={(c) => c.breakdownOption(named(board.byRegion, reference.regions))} />
             </figure>
           </div>
           <Warnings board={board} view={view} reference={reference} />
@@ -360,9 +393,11 @@ function KpiCard({ kpi, elapsed }: { kpi: Kpi; elapsed: number }) {
   );
 }
 
-function Chart({ option }: { option: Parameters<typeof drawChart>[1] }) {
+/** A chart, drawn before the browser paints (so a board marked ready has its charts), once the charts have loaded. */
+function Chart({ charts, option }: { charts: Charts | null; option: (charts: Charts) => Parameters<Charts['drawChart']>[1] }) {
   const element = useRef<HTMLDivElement>(null);
-  useEffect(() => drawChart(element.current!, option), [JSON.stringify(option)]);
+  const drawn = charts ? option(charts) : null;
+  useLayoutEffect(() => (charts && drawn ? charts.drawChart(element.current!, drawn) : undefined), [charts, JSON.stringify(drawn)]);
   return <div class="chart" ref={element} />;
 }
 

@@ -83,8 +83,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    // The pages of /docs may be cached; no API answer may be.
-    if (!request.url.startsWith('/docs')) reply.header('cache-control', 'no-store');
+    // No API answer may be cached; the pages of /docs and the console's files (which say how themselves) may.
+    if (!request.url.startsWith('/docs') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
   fastify.addHook('onResponse', async (request, reply) => {
