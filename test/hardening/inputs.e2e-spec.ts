@@ -186,12 +186,11 @@ describe('bad input over HTTP (real PostgreSQL)', () => {
     expect(wait.headers.get('retry-after')).toBe('1');
   });
 
-  it('funnel and breakdown do not offer asOf in the OpenAPI document; the KPI reports do', async () => {
+  it('asOf is offered only where it is honoured: the KPI reports, the trend and the breakdowns, not the funnel', async () => {
     const doc = (await call(query, 'GET', '/docs/openapi.json', { key: null })).body;
     const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name);
     expect(names('/v1/funnel')).not.toContain('asOf');
-    expect(names('/v1/breakdown')).not.toContain('asOf');
-    expect(names('/v1/kpis')).toContain('asOf');
+    for (const path of ['/v1/kpis', '/v1/kpis/units', '/v1/kpis/trend', '/v1/breakdown']) expect(names(path)).toContain('asOf');
   });
 
   it('API key units: unknown, repeated or too many are refused; readers may be limited to units', async () => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { KPI_STATUS_NAMES } from '@app/domain';
 import { adminKeyFromFile, loadConfig } from '@app/platform';
 import type { KpiResult } from '@app/read-models';
 import { loadReferenceData } from '@app/reference-data';
@@ -58,8 +59,9 @@ async function main(): Promise<void> {
   console.log(
     `\nunits with a major project (unit.mega_signed_count met): ${mega.filter((k) => k.status === 'met').length} of ${mega.length}`,
   );
+  console.log(`\nthe cockpit (驾驶舱): http://${host}:${config.consolePort}/#/cockpit?period=${year}`);
   console.log(
-    `more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/funnel?year=${year}, ${query}/docs`,
+    `more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/reports/monthly.xlsx?year=${year}&month=6, ${query}/docs`,
   );
 }
 
@@ -69,7 +71,7 @@ function printTable(kpis: readonly KpiResult[]): void {
     k.actual === null ? '—' : Number.isInteger(k.actual) ? k.actual.toLocaleString('en-US') : k.actual.toFixed(3),
     k.target === null ? '—' : `${k.comparator} ${k.target.toLocaleString('en-US')}`,
     k.progress === null ? '—' : `${(k.progress * 100).toFixed(1)}%`,
-    k.status ?? '—',
+    k.status === null ? '—' : KPI_STATUS_NAMES[k.status],
   ]);
   const width = (s: string) => [...s].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => width(r[i]))));

@@ -1,6 +1,6 @@
 import { PEOPLE_ENTITIES, PeopleAndSessions1700000000007 } from '@app/people';
 import { ApiKeyEntity, type DatabaseSchema } from '@app/platform';
-import { READ_MODEL_MIGRATIONS } from '@app/read-models';
+import { LATER_READ_MODEL_MIGRATIONS, READ_MODEL_MIGRATIONS } from '@app/read-models';
 import { EventStore1700000000001 } from './1700000000001-event-store';
 import { ApiKeysAndIdempotency1700000000002 } from './1700000000002-api-keys-and-idempotency';
 import { NoStatisticsForPayloads1700000000005 } from './1700000000005-no-statistics-for-payloads';
@@ -21,6 +21,7 @@ export const DATABASE_SCHEMA: DatabaseSchema = {
     NoStatisticsForPayloads1700000000005,
     LeasesAndIdempotencyAge1700000000006,
     PeopleAndSessions1700000000007,
+    ...LATER_READ_MODEL_MIGRATIONS,
   ],
   entities: [ApiKeyEntity, ...PEOPLE_ENTITIES],
 };

@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { ServiceDeps } from '@app/platform';
 import { KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
-import { KpiReports } from './kpi-reports';
+import { CurrentReports } from './current-reports';
 import { ReadController } from './read.controller';
 import { ReferenceController } from './reference.controller';
 
@@ -21,7 +21,7 @@ export function readProviders(deps: ServiceDeps, freshness: Freshness): Provider
   const kpis = new KpiQueries(deps.pool, deps.reference);
   return [
     { provide: KpiQueries, useValue: kpis },
-    { provide: KpiReports, useValue: new KpiReports(kpis, freshness.watermark) },
+    { provide: CurrentReports, useValue: new CurrentReports(freshness.watermark) },
     { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
     { provide: Freshness, useValue: freshness },
   ];

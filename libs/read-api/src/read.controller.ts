@@ -15,7 +15,7 @@ import {
 import { KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
-import { KpiReports } from './kpi-reports';
+import { CurrentReports } from './current-reports';
 import {
   ActivitiesQuery,
   BreakdownQuery,
@@ -51,7 +51,7 @@ const checkedQuery = validation('query', { forbidUnknown: false });
 export class ReadController {
   constructor(
     private readonly kpis: KpiQueries,
-    private readonly kpiReports: KpiReports,
+    private readonly currentReports: CurrentReports,
     private readonly reports: Reports,
     private readonly freshness: Freshness,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
@@ -86,20 +86,21 @@ export class ReadController {
     summary: "Signed and started amounts month by month and cumulated over the year, of the city or one unit, with the year's targets",
   })
   async trend(@Query(checkedQuery) query: TrendQuery, @Req() req: AuthenticatedRequest) {
-    const position = await this.freshness.require(integerParam(query.minPosition));
     const year = integerParam(query.year) ?? this.reference.plan.year;
     const unit = this.visibleUnit(query.unit, req.principal!);
-    const asOf = asOfOf(query);
-    const months = await this.kpis.trend({ year, unit, asOf, now: new Date() });
     const yearTarget = (code: string) =>
       unit === null ? (this.reference.plan.city.find((t) => t.code === code && t.period === 'year')?.target ?? null) : null;
+    const asOf = asOfOf(query);
+    const answer = await this.answer(`trend|${year}|${unit}`, asOf, integerParam(query.minPosition), (now) =>
+      this.kpis.trend({ year, unit, asOf, now }),
+    );
     return {
       year,
       scope: unit ?? 'city',
-      asOf: (asOf ?? new Date()).toISOString(),
-      position,
+      asOf: answer.asOf,
+      position: answer.position,
       targets: { signedWan: yearTarget('signed_total_wan'), startedWan: yearTarget('started_total_wan') },
-      months,
+      months: answer.value,
     };
   }
 
@@ -113,11 +114,12 @@ export class ReadController {
   @Get('breakdown')
   @ApiOperation({ summary: 'Count and Σ amount per stage, per channel, origin region, unit or chain' })
   async breakdown(@Query(checkedQuery) query: BreakdownQuery, @Req() req: AuthenticatedRequest) {
-    const position = await this.freshness.require(integerParam(query.minPosition));
+    const period = periodOf(query, this.reference.plan.year);
     const asOf = asOfOf(query);
     const options = { asOf, unit: this.visibleUnit(query.unit, req.principal!), until: this.untilOf(query) };
-    const answer = await this.reports.breakdown(query.by, periodOf(query, this.reference.plan.year), options);
-    return { ...answer, asOf: (asOf ?? new Date()).toISOString(), position };
+    const key = `breakdown|${query.by}|${periodLabel(period)}|${options.unit}|${query.toMonth ?? ''}`;
+    const answer = await this.answer(key, asOf, integerParam(query.minPosition), () => this.reports.breakdown(query.by, period, options));
+    return { ...answer.value, asOf: answer.asOf, position: answer.position };
   }
 
   @Get('reports/monthly.xlsx')
@@ -201,11 +203,12 @@ export class ReadController {
       '停滞项目: projects at lead, negotiating or signed whose latest event is `days` days old or more; the count and the longest idle',
   })
   async stalled(@Query(checkedQuery) query: StalledQuery, @Req() req: AuthenticatedRequest) {
-    const position = await this.freshness.require(integerParam(query.minPosition));
-    const now = new Date();
+    const days = integerParam(query.days) ?? 30;
     const options = { unit: this.visibleUnit(query.unit, req.principal!) ?? undefined, limit: integerParam(query.limit) ?? 20 };
-    const answer = await this.reports.stalled(integerParam(query.days) ?? 30, now, options, projectScopeOf(req.principal!));
-    return { ...answer, asOf: now.toISOString(), position };
+    const scope = projectScopeOf(req.principal!);
+    const key = `stalled|${days}|${options.unit}|${options.limit}|${JSON.stringify(scope)}`;
+    const answer = await this.answer(key, null, integerParam(query.minPosition), (now) => this.reports.stalled(days, now, options, scope));
+    return { ...answer.value, asOf: answer.asOf, position: answer.position };
   }
 
   @Get('projects/:id')
@@ -294,28 +297,33 @@ export class ReadController {
   }
 
   /**
-   * A KPI report: the current one from the report cache, or one computed on demand — as
-   * recorded at `asOf`, or of the year to a month's end (`toMonth`).
+   * An answer as recorded at `asOf` (computed on demand), or the current one from the report
+   * cache: a client that asks for a position waits for it, the others get the last report.
    */
+  private async answer<T>(
+    key: string,
+    asOf: Date | null,
+    minPosition: number | undefined,
+    compute: (now: Date) => Promise<T>,
+  ): Promise<{ value: T; position: number; asOf: string }> {
+    if (asOf !== null) {
+      const position = await this.freshness.require(minPosition);
+      return { value: await compute(new Date()), position, asOf: asOf.toISOString() };
+    }
+    if (minPosition !== undefined) await this.freshness.require(minPosition);
+    const report = await this.currentReports.current(key, minPosition ?? 0, compute);
+    return { value: report.value, position: report.position, asOf: new Date(report.computedAt).toISOString() };
+  }
+
+  /** A KPI report of the city or of every unit: the current one, as recorded at `asOf`, or of the year to a month's end. */
   private async kpiReport(scope: 'city' | 'units', query: KpiQuery) {
     const period = periodOf(query, this.reference.plan.year);
     const asOf = asOfOf(query);
     const until = this.untilOf(query);
-    const minPosition = integerParam(query.minPosition);
-    if (asOf !== null || until !== undefined) {
-      const reached = await this.freshness.require(minPosition);
-      const now = new Date();
-      const kpis = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now, until });
-      return { period: periodLabel(period), asOf: (asOf ?? now).toISOString(), position: reached, kpis };
-    }
-    // A cached report says how far it counts; only a client that asks for a position waits for one.
-    if (minPosition !== undefined) await this.freshness.require(minPosition);
-    const report = await this.kpiReports.current(scope, period, minPosition);
-    return {
-      period: periodLabel(period),
-      asOf: new Date(report.computedAt).toISOString(),
-      position: report.position,
-      kpis: report.results,
-    };
+    const key = `kpis|${scope}|${periodLabel(period)}|${query.toMonth ?? ''}`;
+    const answer = await this.answer(key, asOf, integerParam(query.minPosition), (now) =>
+      (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now, until }),
+    );
+    return { period: periodLabel(period), asOf: answer.asOf, position: answer.position, kpis: answer.value };
   }
 }

@@ -138,8 +138,10 @@ export class KpiQueries {
            WHERE fi.municipal AND fi.occurred_at >= $1 AND fi.occurred_at < $2 AND ${recordedBy(query.asOf, 'fi.recorded_at')}) AS fund_invested_count,
          (SELECT count(*) FROM ${s}.activities a
            WHERE a.kind = 'outbound' AND a.occurred_at >= $1 AND a.occurred_at < $2 AND ${recordedBy(query.asOf, 'a.recorded_at')}) AS outbound_activity_count,
-         (SELECT count(DISTINCT f.investor_key) FROM ${s}.visits v JOIN ${s}.project_facts f ON f.project_id = v.project_id AND ${validity(query.asOf)}
-           WHERE v.direction = 'inbound' AND v.occurred_at >= $1 AND v.occurred_at < $2 AND ${recordedBy(query.asOf, 'v.recorded_at')}) AS inbound_enterprise_count
+         (SELECT count(DISTINCT f.investor_key)
+            FROM (SELECT DISTINCT v.project_id FROM ${s}.visits v
+                   WHERE v.direction = 'inbound' AND v.occurred_at >= $1 AND v.occurred_at < $2 AND ${recordedBy(query.asOf, 'v.recorded_at')}) v
+            JOIN ${s}.project_facts f ON f.project_id = v.project_id AND ${validity(query.asOf)}) AS inbound_enterprise_count
        FROM f`,
       params,
     );

@@ -187,20 +187,25 @@ export class Reports {
     const param = (value: unknown) => `$${params.push(value)}`;
     const conditions = [`stage IN ('lead', 'negotiating', 'signed')`, `last_event_at <= $1`, ...scopeConditions(scope, param)];
     if (options.unit) conditions.push(`unit = ${param(options.unit)}`);
-    const { rows } = await this.pool.query(
-      `SELECT project_id, state->>'name' AS name, unit, stage, last_event_at, count(*) OVER () AS total
-         FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}
-        ORDER BY last_event_at, project_id LIMIT ${param(options.limit)}`,
-      params,
-    );
-    const items: StalledProject[] = rows.map((r) => ({
+    const where = `FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}`;
+    // Counted apart: the list reads the names (in the JSON state) of its few rows only.
+    const countParams = [...params];
+    const [counted, listed] = await Promise.all([
+      this.pool.query(`SELECT count(*) AS total ${where}`, countParams),
+      this.pool.query(
+        `SELECT project_id, state->>'name' AS name, unit, stage, last_event_at ${where}
+          ORDER BY last_event_at, project_id LIMIT ${param(options.limit)}`,
+        params,
+      ),
+    ]);
+    const items: StalledProject[] = listed.rows.map((r) => ({
       projectId: r.project_id as string,
       name: r.name as string,
       unit: r.unit as string,
       stage: r.stage as string,
       lastEventAt: (r.last_event_at as Date).toISOString(),
     }));
-    return { days, count: rows.length === 0 ? 0 : Number(rows[0].total), items };
+    return { days, count: Number(counted.rows[0].total), items };
   }
 
   /** Promotion activities, newest first, in pages (`cursor` = nextCursor); a scope with units sees only theirs. */
