@@ -4,14 +4,18 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
+  EMPTY_PLAN,
   EVENT_TYPES,
   decide,
   decideActivity,
+  decideClosePeriod,
+  isProjectEventType,
   parseCommand,
   evolve,
   type DecideContext,
   type DomainEvent,
   type ProjectCommand,
+  type ProjectEvent,
   type ProjectState,
 } from '@app/domain';
 import { KPI_RESULT_SCHEMA, asyncApiDocument, envelopeSchema } from '@app/messaging';
@@ -82,7 +86,7 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
   let state: ProjectState | null = null;
   for (const command of lifeOf(randomUUID())) {
     const events = accepted(command as unknown as Record<string, unknown>, state);
-    for (const event of events) if (event.type !== 'ActivityHeld') state = evolve(state, event);
+    for (const event of events) if (isProjectEventType(event.type)) state = evolve(state, event as ProjectEvent);
     emitted.push(...events);
   }
   const dropped = randomUUID();
@@ -103,6 +107,13 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
       null,
     ),
   );
+  const closed = decideClosePeriod({ period: { kind: 'quarter', year: 2025, quarter: 1 }, reason: '一季度关账' }, EMPTY_PLAN, {
+    now: new Date('2025-04-10T02:00:00Z'),
+    timeZone: 'Asia/Shanghai',
+    headPosition: 99,
+  });
+  if (!closed.ok) throw new Error(JSON.stringify(closed.error));
+  emitted.push(...closed.events);
   return emitted.map((event, i) => {
     const data = event.data as { projectId?: string; activityId?: string };
     return {
@@ -110,7 +121,8 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
       envelope: {
         eventId: randomUUID(),
         type: event.type,
-        streamId: data.activityId ? `activity-${data.activityId}` : `project-${data.projectId}`,
+        streamId:
+          event.type === 'PeriodClosed' ? 'plan-2025' : data.activityId ? `activity-${data.activityId}` : `project-${data.projectId}`,
         version: i + 1,
         position: 100 + i,
         occurredAt: event.occurredAt,

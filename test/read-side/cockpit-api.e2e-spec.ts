@@ -155,7 +155,19 @@ describe('cockpit reads and the monthly report (real pipeline)', () => {
     const month = (await pipeline.get('/v1/kpis?year=2025&month=4')).kpis;
     const city = workbook.getWorksheet('城市指标')!;
     expect(city.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(rowValues(city, 1)).toEqual(['指标', '指标代码', '年累计完成', '年度目标', '比较', '完成率', '序时进度', '状态', '本月完成']);
+    expect(rowValues(city, 1)).toEqual([
+      '指标',
+      '指标代码',
+      '年累计完成',
+      '年度目标',
+      '比较',
+      '完成率',
+      '序时进度',
+      '状态',
+      '本月完成',
+      '本月初报',
+      '本月修订',
+    ]);
     expect(city.getColumn(1).width).toBe(36);
     expect(city.rowCount).toBe(1 + ytd.length);
     const statusWord = { met: '达标', on_track: '序时推进', behind: '滞后' } as Record<string, string>;
@@ -171,6 +183,8 @@ describe('cockpit reads and the monthly report (real pipeline)', () => {
         expect.any(Number),
         kpi.status === null ? null : statusWord[kpi.status],
         month.find((m: { code: string }) => m.code === kpi.code).actual,
+        month.find((m: { code: string }) => m.code === kpi.code).reported,
+        month.find((m: { code: string }) => m.code === kpi.code).restated,
       ]);
       expect(row.getCell(6).numFmt).toBe('0.0%');
       expect(row.getCell(3).numFmt).toBe(kpi.code === 'emerging_future_share' ? '0.0%' : '#,##0');

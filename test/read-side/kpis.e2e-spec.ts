@@ -341,14 +341,14 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = new TextDecoder().decode(bytes.slice(3)).split('\r\n');
-    expect(lines[0]).toBe('"指标代码","指标名称","范围代码","范围","期间","实际值","目标值","比较","完成进度","状态"');
+    expect(lines[0]).toBe('"指标代码","指标名称","范围代码","范围","期间","实际值","初报值","修订值","目标值","比较","完成进度","状态"');
     expect(lines[1]).toMatch(
-      /^"signed_total_wan","新签约招商引资项目签约总额\(万元\)","city","郑州市","2025",1930010,84000000,">=",0\.0230,"滞后"$/,
+      /^"signed_total_wan","新签约招商引资项目签约总额\(万元\)","city","郑州市","2025",1930010,,,84000000,">=",0\.0230,"滞后"$/,
     );
     expect(
       lines.some((l) =>
         l.startsWith(
-          '"unit.mega_signed_count","新引进100亿元以上项目数","zz-airport","郑州航空港经济综合实验区","2025",1,1,">=",1.0000,"达标"',
+          '"unit.mega_signed_count","新引进100亿元以上项目数","zz-airport","郑州航空港经济综合实验区","2025",1,,,1,">=",1.0000,"达标"',
         ),
       ),
     ).toBe(true);

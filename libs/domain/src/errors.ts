@@ -18,7 +18,8 @@ export type RuleCode =
   | 'already_started'
   | 'drop_after_signing'
   | 'stage_not_reached'
-  | 'stage_dates_out_of_order';
+  | 'stage_dates_out_of_order'
+  | 'period_not_ended';
 
 export type Decision<E> = { readonly ok: true; readonly events: readonly E[] } | { readonly ok: false; readonly error: DomainError };
 

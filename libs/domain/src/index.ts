@@ -10,6 +10,7 @@ export * from './project/project.events';
 export * from './project/project.commands';
 export * from './project/project.decider';
 export * from './activity/activity';
+export * from './plan/plan';
 export * from './events';
 export * from './commands';
 export * from './periods';

@@ -40,6 +40,11 @@ export const EVENT_DATA_SCHEMAS: Readonly<Record<DomainEvent['type'], JsonSchema
   ProjectCorrected: object(['projectId', 'changes', 'reason'], { projectId: uuidSchema, changes: changesSchema, reason: multilineSchema }),
   ProjectDropped: object(['projectId', 'reason'], { projectId: uuidSchema, reason: multilineSchema }),
   ActivityHeld: object(['activityId', ...Object.keys(activityFactSchemas)], { activityId: uuidSchema, ...activityFactSchemas }),
+  PeriodClosed: object(['period', 'position'], {
+    period: { type: 'string', pattern: '^\\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$', example: '2025-Q1' },
+    position: { type: 'integer', minimum: 0, description: "the store's last committed position when the period was closed" },
+    reason: multilineSchema,
+  }),
 };
 
 const EVENT_DESCRIPTIONS: Readonly<Record<DomainEvent['type'], string>> = {
@@ -51,6 +56,7 @@ const EVENT_DESCRIPTIONS: Readonly<Record<DomainEvent['type'], string>> = {
   ProjectCorrected: 'Facts corrected; stage dates may move the stage into another period. `occurredAt` is when the correction was made.',
   ProjectDropped: 'The project was dropped before signing.',
   ActivityHeld: 'A promotion activity (招商活动): the first and only event of its stream.',
+  PeriodClosed: "A period of the plan's year was closed (关账): its report as of `position` is what was reported (contract §9).",
 };
 
 const actorSchema = object(['kind', 'id'], {
@@ -60,11 +66,11 @@ const actorSchema = object(['kind', 'id'], {
 
 /** The envelope of an event of `type` (contract §2), with its `data`. */
 export function envelopeSchema(type: DomainEvent['type']): JsonSchema {
-  const stream = type === 'ActivityHeld' ? 'activity' : 'project';
+  const stream = type === 'ActivityHeld' ? 'activity-[0-9a-f-]{36}' : type === 'PeriodClosed' ? 'plan-\\d{4}' : 'project-[0-9a-f-]{36}';
   return object(['eventId', 'type', 'streamId', 'version', 'position', 'occurredAt', 'recordedAt', 'schemaVersion', 'actor', 'data'], {
     eventId: uuidSchema,
     type: { type: 'string', const: type },
-    streamId: { type: 'string', pattern: `^${stream}-[0-9a-f-]{36}$`, description: 'the stream: also the message key' },
+    streamId: { type: 'string', pattern: `^${stream}$`, description: 'the stream: also the message key' },
     version: { type: 'integer', minimum: 1, description: '1-based, per stream, gap-free' },
     position: { type: 'integer', minimum: 1, description: 'global, increasing in commit order: consumers de-duplicate by it' },
     occurredAt: { type: 'string', format: 'date-time', description: 'business time, UTC' },

@@ -3,6 +3,7 @@ import type { ServiceDeps } from '@app/platform';
 import { KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
 import { CurrentReports } from './current-reports';
+import { Revisions } from './revisions';
 import { ReadController } from './read.controller';
 import { ReferenceController } from './reference.controller';
 
@@ -23,6 +24,7 @@ export function readProviders(deps: ServiceDeps, freshness: Freshness): Provider
     { provide: KpiQueries, useValue: kpis },
     { provide: CurrentReports, useValue: new CurrentReports(freshness.watermark) },
     { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
+    { provide: Revisions, useValue: new Revisions(deps.pool, kpis) },
     { provide: Freshness, useValue: freshness },
   ];
 }

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { CHANNEL_NAMES, KPI_STATUS_NAMES, ORIGIN_REGION_NAMES, rankUnits, type Channel, type OriginRegion } from '@app/domain';
 import type { KpiResult } from '@app/read-models';
+import type { RevisedResult } from './revisions';
 import type { ReferenceData } from '@app/reference-data';
 
 /** One row of a breakdown answer (GET /v1/breakdown). */
@@ -22,8 +23,8 @@ export interface MonthlyReport {
   readonly elapsed: number;
   /** City KPIs of the year to the month's end (`/v1/kpis?year=&toMonth=`). */
   readonly yearToDate: readonly KpiResult[];
-  /** City KPIs of the month itself (`/v1/kpis?year=&month=`). */
-  readonly monthOnly: readonly KpiResult[];
+  /** City KPIs of the month itself (`/v1/kpis?year=&month=`), with reported and restated once it is closed. */
+  readonly monthOnly: readonly RevisedResult[];
   /** Unit KPIs of the year to the month's end (`/v1/kpis/units?year=&toMonth=`). */
   readonly units: readonly KpiResult[];
   readonly byChannel: readonly BreakdownRow[];
@@ -88,6 +89,8 @@ export async function monthlyWorkbook(report: MonthlyReport, reference: Referenc
     { header: '序时进度', width: 10, format: PERCENT, value: () => report.elapsed },
     { header: '状态', width: 10, value: (r) => statusName(r) },
     { header: '本月完成', width: 16, format: kpiFormat, value: (r) => monthByCode.get(r.code)?.actual ?? null },
+    { header: '本月初报', width: 16, format: kpiFormat, value: (r) => monthByCode.get(r.code)?.reported ?? null },
+    { header: '本月修订', width: 16, format: kpiFormat, value: (r) => monthByCode.get(r.code)?.restated ?? null },
   ]);
 
   const ranking = rankUnits(report.units);

@@ -16,6 +16,7 @@ import { KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
 import { CurrentReports } from './current-reports';
+import { Revisions } from './revisions';
 import {
   ActivitiesQuery,
   BreakdownQuery,
@@ -26,6 +27,7 @@ import {
   PositionQuery,
   PositionWaitQuery,
   ProjectsQuery,
+  YearQuery,
   StalledQuery,
   TrendQuery,
   asOfOf,
@@ -52,6 +54,7 @@ export class ReadController {
   constructor(
     private readonly kpis: KpiQueries,
     private readonly currentReports: CurrentReports,
+    private readonly revisions: Revisions,
     private readonly reports: Reports,
     private readonly freshness: Freshness,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
@@ -104,6 +107,16 @@ export class ReadController {
     };
   }
 
+  @Get('periods')
+  @Roles('admin', 'writer', 'reader')
+  @ApiOperation({
+    summary: "关账: the closes of the year's periods (PeriodClosed events of the stream plan-<year>), in the order recorded",
+  })
+  async periods(@Query(checkedQuery) query: YearQuery) {
+    const year = integerParam(query.year) ?? this.reference.plan.year;
+    return { year, closes: await this.revisions.closes(year) };
+  }
+
   @Get('funnel')
   @ApiOperation({ summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period' })
   async funnel(@Query(checkedQuery) query: PeriodQuery) {
@@ -132,11 +145,14 @@ export class ReadController {
     const month = integerParam(query.month)!;
     const until = periodBounds({ kind: 'month', year, month }, this.reference.timezone).end;
     const yearPeriod = { kind: 'year', year } as const;
+    const monthPeriod = { kind: 'month', year, month } as const;
     const now = new Date();
     const position = await this.freshness.require(undefined);
     const [yearToDate, monthOnly, units, byChannel, byRegion] = await Promise.all([
       this.kpis.city({ period: yearPeriod, asOf: null, now, until }),
-      this.kpis.city({ period: { kind: 'month', year, month }, asOf: null, now }),
+      this.kpis
+        .city({ period: monthPeriod, asOf: null, now })
+        .then((results) => this.revisions.revise('city', monthPeriod, results, { asOf: null, yearToDate: false })),
       this.kpis.units({ period: yearPeriod, asOf: null, now, until }),
       this.reports.breakdown('channel', yearPeriod, { until }),
       this.reports.breakdown('region', yearPeriod, { until }),
@@ -321,9 +337,10 @@ export class ReadController {
     const asOf = asOfOf(query);
     const until = this.untilOf(query);
     const key = `kpis|${scope}|${periodLabel(period)}|${query.toMonth ?? ''}`;
-    const answer = await this.answer(key, asOf, integerParam(query.minPosition), (now) =>
-      (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now, until }),
-    );
+    const answer = await this.answer(key, asOf, integerParam(query.minPosition), async (now) => {
+      const results = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now, until });
+      return this.revisions.revise(scope, period, results, { asOf, yearToDate: until !== undefined });
+    });
     return { period: periodLabel(period), asOf: answer.asOf, position: answer.position, kpis: answer.value };
   }
 }

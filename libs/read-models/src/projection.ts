@@ -1,5 +1,14 @@
 import type { Pool, PoolClient } from 'pg';
-import { EVENT_TYPES, evolve, isRecord, type DomainEvent, type ProjectEvent, type ProjectState, type ReferenceCatalog } from '@app/domain';
+import {
+  EVENT_TYPES,
+  evolve,
+  isProjectEventType,
+  isRecord,
+  type DomainEvent,
+  type ProjectEvent,
+  type ProjectState,
+  type ReferenceCatalog,
+} from '@app/domain';
 import type { EventEnvelope } from '@app/event-store';
 import { activitiesProjection } from './projections/activities';
 import { fundInvestmentsProjection } from './projections/fund-investments';
@@ -102,7 +111,7 @@ export async function prepareEvents(
   if (envelopes.length === 0) return { result: { applied: 0, duplicates: 0, failed: [], lastPosition: 0 }, write: async () => undefined };
   const streamIds = [...new Set(envelopes.map((e) => e.streamId))];
   const projectIds = [
-    ...new Set(envelopes.filter((e) => e.type !== 'ActivityHeld').map((e) => (e.data as { projectId: string }).projectId)),
+    ...new Set(envelopes.filter((e) => isProjectEventType(e.type)).map((e) => (e.data as { projectId: string }).projectId)),
   ];
   const versions = new Map<string, number>();
   const projects = new Map<string, ProjectState>();
@@ -139,8 +148,8 @@ export async function prepareEvents(
     try {
       const event = { type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data } as DomainEvent;
       let state: ProjectState | null = null;
-      if (event.type !== 'ActivityHeld') {
-        const projectId = event.data.projectId;
+      if (isProjectEventType(event.type)) {
+        const projectId = (event as ProjectEvent).data.projectId;
         if (envelope.streamId !== `project-${projectId}`) throw new Error(`event of ${envelope.streamId} names project ${projectId}`);
         state = evolve(projects.get(projectId) ?? null, event as ProjectEvent);
         projects.set(projectId, state);

@@ -3,6 +3,7 @@ import { EVENT_STORE, PostgresEventStore } from '@app/event-store';
 import type { ServiceDeps } from '@app/platform';
 import { BatchController } from './batch.controller';
 import { ExecuteWritesHandler } from './execute-writes.handler';
+import { PlanController } from './plan.controller';
 import { WriteController } from './write.controller';
 
 export { WRITE_COMMAND_TYPES, isAnswer, parseWriteRequest, type WriteCommandType, type WriteRequest } from './write-request';
@@ -15,7 +16,7 @@ export { actorOf } from './authorize';
  * behind sessions. One set of deciders, one set of authorization rules. The app must also
  * provide CONFIG, REFERENCE_DATA and PG_POOL, and import CqrsModule.
  */
-export const WRITE_CONTROLLERS = [WriteController, BatchController];
+export const WRITE_CONTROLLERS = [WriteController, BatchController, PlanController];
 
 export function writeProviders(deps: ServiceDeps): Provider[] {
   return [{ provide: EVENT_STORE, useValue: new PostgresEventStore(deps.pool) }, ExecuteWritesHandler];

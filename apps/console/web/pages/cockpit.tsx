@@ -17,6 +17,9 @@ export interface Kpi {
   readonly comparator: '>=' | '>' | null;
   readonly progress: number | null;
   readonly status: keyof typeof KPI_STATUS_NAMES | null;
+  /** For a closed period: the value at the close (初报) and what has moved it since (修订). */
+  readonly reported?: number | null;
+  readonly restated?: number | null;
 }
 
 interface KpiReport {
@@ -125,6 +128,12 @@ export function formatKpiValue(code: string, value: number | null): string {
   if (code.endsWith('_wan'))
     return `${(value / 10_000).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} 亿元`;
   return value.toLocaleString('zh-CN');
+}
+
+/** A revision with its sign: +1.20 亿元, −3, +0.0%. */
+function signed(code: string, value: number | null): string {
+  if (value === null) return '—';
+  return `${value < 0 ? '−' : '+'}${formatKpiValue(code, Math.abs(value))}`;
 }
 
 const percent = (share: number | null) => (share === null ? '—' : `${(share * 100).toFixed(1)}%`);
@@ -367,6 +376,11 @@ function KpiCard({ kpi, elapsed }: { kpi: Kpi; elapsed: number }) {
       <h3>{kpi.label}</h3>
       <p class="kpi-actual">{formatKpiValue(kpi.code, kpi.actual)}</p>
       {kpi.code.endsWith('_wan') && kpi.actual !== null ? <p class="kpi-exact">{kpi.actual.toLocaleString('zh-CN')} 万元</p> : null}
+      {kpi.reported !== undefined && kpi.reported !== null ? (
+        <p class="kpi-revision" data-reported={kpi.reported} data-restated={kpi.restated ?? ''}>
+          初报 {formatKpiValue(kpi.code, kpi.reported)} · 修订 {signed(kpi.code, kpi.restated ?? null)}
+        </p>
+      ) : null}
       <p class="kpi-target">
         {kpi.target === null ? '本期无目标' : `目标 ${comparatorSign(kpi.comparator)} ${formatKpiValue(kpi.code, kpi.target)}`}
       </p>

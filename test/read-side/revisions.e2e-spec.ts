@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { call } from '../support/services';
+import { startPipeline, type Pipeline } from '../support/pipeline';
+
+/**
+ * 关账 and reported vs restated (contract §9), computed by hand: two Q1 signings are closed in,
+ * then a late Q1 signing, a correction that moves one signing out of Q1 (across the quarter's
+ * edge: 00:30 on 1 April in Zhengzhou) and an amount raised.
+ */
+const [p1, p2, p3] = [randomUUID(), randomUUID(), randomUUID()];
+const lead = (projectId: string, unit: string) => ({
+  type: 'RegisterLead',
+  projectId,
+  name: `项目 ${projectId.slice(0, 4)}`,
+  investor: { name: `投资方 ${projectId.slice(0, 4)}`, originRegion: 'yrd' },
+  industry: { chain: 'nev', sector: 'emerging' },
+  industrial: true,
+  channels: ['industry_chain'],
+  unit,
+  plannedInvestmentWan: 100_000,
+  occurredAt: '2025-01-10T10:00:00+08:00',
+});
+const sign = (projectId: string, signedAmountWan: number, occurredAt: string) => ({
+  type: 'SignProject',
+  projectId,
+  signedAmountWan,
+  occurredAt,
+});
+const correct = (projectId: string, changes: Record<string, unknown>) => ({
+  type: 'CorrectProject',
+  projectId,
+  changes,
+  reason: '核实更正',
+  occurredAt: '2025-05-06T10:00:00+08:00',
+});
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('closing a period; reported and restated (real pipeline)', () => {
+  let pipeline: Pipeline;
+  let beforeClose: string;
+  let afterClose: string;
+  let close: { period: string; closedPosition: number; position: number; eventId: string };
+
+  const signedTotal = async (query: string, scope = 'city') => {
+    const path = scope === 'city' ? `/v1/kpis?${query}` : `/v1/kpis/units?${query}`;
+    const report = await pipeline.get(path);
+    return report.kpis.find((k: { code: string; scope: string }) =>
+      scope === 'city' ? k.code === 'signed_total_wan' : k.code === 'unit.signed_total_wan' && k.scope === scope,
+    );
+  };
+
+  beforeAll(async () => {
+    pipeline = await startPipeline();
+    const closedIn = await pipeline.batch([
+      lead(p1, 'zz-airport'),
+      sign(p1, 1_000_000, '2025-03-20T10:00:00+08:00'),
+      lead(p2, 'zz-erqi'),
+      sign(p2, 500_000, '2025-03-30T23:00:00+08:00'),
+    ]);
+    await pipeline.get(`/v1/projections/status?minPosition=${closedIn}`);
+    await tick();
+    beforeClose = new Date().toISOString();
+    await tick();
+    const answer = await call(pipeline.ingestUrl, 'POST', '/v1/periods/2025-Q1/close', { body: { reason: '一季度关账' } });
+    expect(answer.status).toBe(201);
+    close = answer.body;
+    expect((await call(pipeline.ingestUrl, 'POST', '/v1/periods/2025-03/close')).status).toBe(201);
+    await tick();
+    afterClose = new Date().toISOString();
+    await tick();
+    const last = await pipeline.batch([
+      lead(p3, 'zz-erqi'),
+      sign(p3, 200_000, '2025-03-15T10:00:00+08:00'),
+      correct(p2, { signedAt: '2025-04-01T00:30:00+08:00' }),
+      correct(p1, { signedAmountWan: 1_100_000 }),
+    ]);
+    await pipeline.get(`/v1/projections/status?minPosition=${last}`);
+  });
+
+  afterAll(async () => {
+    await pipeline.close();
+  });
+
+  it('records the close with the last committed position; a second close is 409, an unfinished period 422, a bad one 400', async () => {
+    expect(close).toMatchObject({ period: '2025-Q1', closedPosition: close.position - 1 });
+    const again = await call(pipeline.ingestUrl, 'POST', '/v1/periods/2025-Q1/close', {});
+    expect([again.status, again.body.error.code]).toEqual([409, 'already_exists']);
+    const early = await call(pipeline.ingestUrl, 'POST', '/v1/periods/2099-Q4/close', {});
+    expect([early.status, early.body.error.code]).toEqual([422, 'period_not_ended']);
+    const bad = await call(pipeline.ingestUrl, 'POST', '/v1/periods/2025-Q5/close', { body: { reason: '', extra: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['extra', 'period', 'reason']);
+  });
+
+  it('lists the closes, with who closed; partners and writers may not close, partners may not list', async () => {
+    const listed = await pipeline.get('/v1/periods?year=2025');
+    expect(listed.closes).toEqual([
+      expect.objectContaining({ period: '2025-Q1', closedPosition: close.closedPosition, reason: '一季度关账', eventId: close.eventId }),
+      expect.objectContaining({ period: '2025-03', closedPosition: close.position, reason: null }),
+    ]);
+    expect(listed.closes[0].actor.kind).toBe('team');
+    for (const role of ['partner', 'writer'] as const) {
+      const key = await call(pipeline.ingestUrl, 'POST', '/v1/api-keys', {
+        body: { name: `${role} key`, role, ...(role === 'partner' ? { partnerId: 'fund-a' } : {}) },
+      });
+      const refused = await call(pipeline.ingestUrl, 'POST', '/v1/periods/2025-03/close', { key: key.body.key });
+      expect(refused.status).toBe(403);
+      if (role === 'partner') expect((await call(pipeline.queryUrl, 'GET', '/v1/periods', { key: key.body.key })).status).toBe(403);
+    }
+  });
+
+  it('reported is the report at the close; restated is what late entries and corrections moved since', async () => {
+    const q1 = await signedTotal('year=2025&quarter=1');
+    // Now: p1 raised to 1,100,000, p3 late in Q1 with 200,000, p2 moved to Q2.
+    expect(q1).toMatchObject({ actual: 1_300_000, reported: 1_500_000, restated: -200_000 });
+    const erqi = await signedTotal('year=2025&quarter=1', 'zz-erqi');
+    expect(erqi).toMatchObject({ actual: 200_000, reported: 500_000, restated: -300_000 });
+    const airport = await signedTotal('year=2025&quarter=1', 'zz-airport');
+    expect(airport).toMatchObject({ actual: 1_100_000, reported: 1_000_000, restated: 100_000 });
+  });
+
+  it('as of before the close there is nothing reported yet; just after it, actual equals reported', async () => {
+    expect(await signedTotal(`year=2025&quarter=1&asOf=${encodeURIComponent(beforeClose)}`)).toMatchObject({
+      actual: 1_500_000,
+      reported: null,
+      restated: null,
+    });
+    expect(await signedTotal(`year=2025&quarter=1&asOf=${encodeURIComponent(afterClose)}`)).toMatchObject({
+      actual: 1_500_000,
+      reported: 1_500_000,
+      restated: 0,
+    });
+  });
+
+  it('a period not closed has neither; the CSV shows both beside the actual', async () => {
+    expect(await signedTotal('year=2025&quarter=2')).toMatchObject({ actual: 500_000, reported: null, restated: null });
+    expect(await signedTotal('year=2025')).toMatchObject({ reported: null, restated: null });
+    const response = await fetch(`${pipeline.queryUrl}/v1/kpis.csv?year=2025&quarter=1`, {
+      headers: { authorization: 'Bearer test-admin-key-0123456789' },
+    });
+    const lines = (await response.text()).split('\r\n');
+    expect(lines[0]).toContain('"实际值","初报值","修订值"');
+    expect(lines[1]).toMatch(/^"signed_total_wan",.*,"2025-Q1",1300000,1500000,-200000,/);
+  });
+
+  it("the monthly report shows a closed month's reported and restated figures beside its own", async () => {
+    const response = await fetch(`${pipeline.queryUrl}/v1/reports/monthly.xlsx?year=2025&month=3`, {
+      headers: { authorization: 'Bearer test-admin-key-0123456789' },
+    });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await response.arrayBuffer()) as never);
+    const city = workbook.getWorksheet('城市指标')!;
+    const header = (city.getRow(1).values as unknown[]).slice(1);
+    const row = (city.getRow(2).values as unknown[]).slice(1);
+    expect(row[1]).toBe('signed_total_wan');
+    expect([row[header.indexOf('本月完成')], row[header.indexOf('本月初报')], row[header.indexOf('本月修订')]]).toEqual([
+      1_300_000, 1_500_000, -200_000,
+    ]);
+  });
+
+  it('the close is an event like any other: projected without a dead letter', async () => {
+    const status = await pipeline.get('/v1/projections/status');
+    expect(status.projections[0].lagEvents).toBe(0);
+    const { rows } = await pipeline.db.pool.query('SELECT count(*)::int AS n FROM rm.dead_letters');
+    expect(rows[0].n).toBe(0);
+  });
+});
