@@ -55,6 +55,44 @@ const SHARE_KPIS = new Set(['emerging_future_share']);
 /** Unit kinds that carry unit KPIs (contract §3: zones and districts). */
 const UNIT_KPI_KINDS: readonly UnitKind[] = ['zone', 'district'];
 
+/** A column of a project's facts row, as a query names it (`f.signed_at`, or bare in a CTE). */
+export type FactColumn = (name: string) => string;
+
+const signedIn = (c: FactColumn) => `(${c('signed_at')} >= $1 AND ${c('signed_at')} < $2)`;
+const startedIn = (c: FactColumn) => `(${c('started_at')} >= $1 AND ${c('started_at')} < $2)`;
+const count = (condition: string) => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
+const amount = (condition: string, column: string) => `CASE WHEN ${condition} THEN ${column} ELSE 0 END`;
+const hasChannel = (c: FactColumn, channel: string) => `'${channel}' = ANY(${c('channels')})`;
+
+/**
+ * The city KPIs that are sums over projects of what each one's facts contribute (a share: the
+ * sum of `num` over the sum of `den`), as SQL over one facts row; $1, $2 are the period's
+ * bounds, $4 the share's and $5 the major projects' amount thresholds, $6 the science city's
+ * unit. One definition for the report and for what moved it (kpi-changes.ts).
+ */
+export const FACT_KPIS: Readonly<Record<string, (c: FactColumn) => { num: string; den?: string }>> = {
+  signed_total_wan: (c) => ({ num: amount(signedIn(c), c('signed_wan')) }),
+  started_total_wan: (c) => ({ num: amount(startedIn(c), c('started_wan')) }),
+  fund_signed_count: (c) => ({ num: count(`${signedIn(c)} AND ${hasChannel(c, 'fund')}`) }),
+  intermediary_signed_count: (c) => ({ num: count(`${signedIn(c)} AND ${hasChannel(c, 'intermediary')}`) }),
+  university_signed_count: (c) => ({ num: count(`${signedIn(c)} AND ${hasChannel(c, 'university')}`) }),
+  'region_signed_count.jjj': (c) => ({ num: count(`${signedIn(c)} AND ${c('origin_region')} = 'jjj'`) }),
+  'region_signed_count.yrd': (c) => ({ num: count(`${signedIn(c)} AND ${c('origin_region')} = 'yrd'`) }),
+  'region_signed_count.gba': (c) => ({ num: count(`${signedIn(c)} AND ${c('origin_region')} = 'gba'`) }),
+  industry_chain_signed_wan: (c) => ({ num: amount(`${signedIn(c)} AND ${hasChannel(c, 'industry_chain')}`, c('signed_wan')) }),
+  research_institute_count: (c) => ({ num: count(`${signedIn(c)} AND ${hasChannel(c, 'research_institute')}`) }),
+  emerging_future_share: (c) => ({
+    num: count(`${signedIn(c)} AND ${c('industrial')} AND ${c('signed_wan')} >= $4 AND ${c('sector')} IN ('emerging', 'future')`),
+    den: count(`${signedIn(c)} AND ${c('industrial')} AND ${c('signed_wan')} >= $4`),
+  }),
+  major_emerging_signed_count: (c) => ({
+    num: count(`${signedIn(c)} AND ${c('signed_wan')} >= $5 AND ${c('sector')} IN ('emerging', 'future')`),
+  }),
+  park_vc_signed_count: (c) => ({ num: count(`${signedIn(c)} AND ${hasChannel(c, 'park_vc')}`) }),
+  park_vc_signed_wan: (c) => ({ num: amount(`${signedIn(c)} AND ${hasChannel(c, 'park_vc')}`, c('signed_wan')) }),
+  sci_city_signed_count: (c) => ({ num: count(`${signedIn(c)} AND ${c('unit')} = $6`) }),
+};
+
 /** What a KPI query reads: the live read models now, or as recorded by `asOf`. */
 export interface KpiQuery {
   readonly period: Period;
@@ -112,28 +150,17 @@ export class KpiQueries {
     const s = this.schema;
     const { rows } = await this.pool.query(
       `WITH f AS (
-         SELECT f.*, (f.signed_at >= $1 AND f.signed_at < $2) AS signed_in, (f.started_at >= $1 AND f.started_at < $2) AS started_in
-           FROM ${s}.project_facts f
+         SELECT f.* FROM ${s}.project_facts f
           WHERE ${validity(query.asOf)} AND ((f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))
        )
        SELECT
-         $3::timestamptz                                                                                   AS as_of,
-         coalesce(sum(signed_wan) FILTER (WHERE signed_in), 0)                                             AS signed_total_wan,
-         coalesce(sum(started_wan) FILTER (WHERE started_in), 0)                                           AS started_total_wan,
-         count(*) FILTER (WHERE signed_in AND 'fund' = ANY(channels))                                      AS fund_signed_count,
-         count(*) FILTER (WHERE signed_in AND 'intermediary' = ANY(channels))                              AS intermediary_signed_count,
-         count(*) FILTER (WHERE signed_in AND 'university' = ANY(channels))                                AS university_signed_count,
-         count(*) FILTER (WHERE signed_in AND origin_region = 'jjj')                                       AS "region_signed_count.jjj",
-         count(*) FILTER (WHERE signed_in AND origin_region = 'yrd')                                       AS "region_signed_count.yrd",
-         count(*) FILTER (WHERE signed_in AND origin_region = 'gba')                                       AS "region_signed_count.gba",
-         coalesce(sum(signed_wan) FILTER (WHERE signed_in AND 'industry_chain' = ANY(channels)), 0)        AS industry_chain_signed_wan,
-         count(*) FILTER (WHERE signed_in AND 'research_institute' = ANY(channels))                        AS research_institute_count,
-         count(*) FILTER (WHERE signed_in AND industrial AND signed_wan >= $4 AND sector IN ('emerging', 'future')) AS emerging_future_count,
-         count(*) FILTER (WHERE signed_in AND industrial AND signed_wan >= $4)                             AS emerging_future_base,
-         count(*) FILTER (WHERE signed_in AND signed_wan >= $5 AND sector IN ('emerging', 'future'))       AS major_emerging_signed_count,
-         count(*) FILTER (WHERE signed_in AND 'park_vc' = ANY(channels))                                   AS park_vc_signed_count,
-         coalesce(sum(signed_wan) FILTER (WHERE signed_in AND 'park_vc' = ANY(channels)), 0)               AS park_vc_signed_wan,
-         count(*) FILTER (WHERE signed_in AND unit = $6)                                                   AS sci_city_signed_count,
+         $3::timestamptz AS as_of,
+         ${Object.entries(FACT_KPIS)
+           .map(([code, kpi]) => {
+             const { num, den } = kpi((column) => column);
+             return `coalesce(sum(${num}), 0) AS "${code}"${den ? `, coalesce(sum(${den}), 0) AS "${code}.base"` : ''}`;
+           })
+           .join(',\n         ')},
          (SELECT count(DISTINCT fi.project_id) FROM ${s}.fund_investments fi
            WHERE fi.municipal AND fi.occurred_at >= $1 AND fi.occurred_at < $2 AND ${recordedBy(query.asOf, 'fi.recorded_at')}) AS fund_invested_count,
          (SELECT count(*) FROM ${s}.activities a
@@ -146,9 +173,11 @@ export class KpiQueries {
       params,
     );
     const row = rows[0];
-    const base = Number(row.emerging_future_base);
-    const actual = (code: string): number | null =>
-      code === 'emerging_future_share' ? (base === 0 ? null : Number(row.emerging_future_count) / base) : Number(row[code]);
+    const actual = (code: string): number | null => {
+      if (!(`${code}.base` in row)) return Number(row[code]);
+      const base = Number(row[`${code}.base`]);
+      return base === 0 ? null : Number(row[code]) / base;
+    };
     return CITY_KPI_CODES.map((code) => this.result(code, 'city', actual(code), this.reference.plan.city, query));
   }
 
