@@ -8,13 +8,13 @@ import { startPipeline, type Pipeline } from '../support/pipeline';
  * then a late Q1 signing, a correction that moves one signing out of Q1 (across the quarter's
  * edge: 00:30 on 1 April in Zhengzhou) and an amount raised.
  */
-const [p1, p2, p3] = [randomUUID(), randomUUID(), randomUUID()];
-const lead = (projectId: string, unit: string) => ({
+const [p1, p2, p3, p4] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+const lead = (projectId: string, unit: string, sector = 'emerging') => ({
   type: 'RegisterLead',
   projectId,
   name: `项目 ${projectId.slice(0, 4)}`,
   investor: { name: `投资方 ${projectId.slice(0, 4)}`, originRegion: 'yrd' },
-  industry: { chain: 'nev', sector: 'emerging' },
+  industry: { chain: 'nev', sector },
   industrial: true,
   channels: ['industry_chain'],
   unit,
@@ -74,6 +74,8 @@ describe('closing a period; reported and restated (real pipeline)', () => {
       sign(p3, 200_000, '2025-03-15T10:00:00+08:00'),
       correct(p2, { signedAt: '2025-04-01T00:30:00+08:00' }),
       correct(p1, { signedAmountWan: 1_100_000 }),
+      lead(p4, 'zz-erqi', 'other'),
+      sign(p4, 50_000, '2025-02-01T10:00:00+08:00'),
     ]);
     await pipeline.get(`/v1/projections/status?minPosition=${last}`);
   });
@@ -112,10 +114,10 @@ describe('closing a period; reported and restated (real pipeline)', () => {
 
   it('reported is the report at the close; restated is what late entries and corrections moved since', async () => {
     const q1 = await signedTotal('year=2025&quarter=1');
-    // Now: p1 raised to 1,100,000, p3 late in Q1 with 200,000, p2 moved to Q2.
-    expect(q1).toMatchObject({ actual: 1_300_000, reported: 1_500_000, restated: -200_000 });
+    // Now: p1 raised to 1,100,000, p3 late in Q1 with 200,000, p2 moved to Q2, p4 late with 50,000.
+    expect(q1).toMatchObject({ actual: 1_350_000, reported: 1_500_000, restated: -150_000 });
     const erqi = await signedTotal('year=2025&quarter=1', 'zz-erqi');
-    expect(erqi).toMatchObject({ actual: 200_000, reported: 500_000, restated: -300_000 });
+    expect(erqi).toMatchObject({ actual: 250_000, reported: 500_000, restated: -250_000 });
     const airport = await signedTotal('year=2025&quarter=1', 'zz-airport');
     expect(airport).toMatchObject({ actual: 1_100_000, reported: 1_000_000, restated: 100_000 });
   });
@@ -141,7 +143,7 @@ describe('closing a period; reported and restated (real pipeline)', () => {
     });
     const lines = (await response.text()).split('\r\n');
     expect(lines[0]).toContain('"实际值","初报值","修订值"');
-    expect(lines[1]).toMatch(/^"signed_total_wan",.*,"2025-Q1",1300000,1500000,-200000,/);
+    expect(lines[1]).toMatch(/^"signed_total_wan",.*,"2025-Q1",1350000,1500000,-150000,/);
   });
 
   it("the monthly report shows a closed month's reported and restated figures beside its own", async () => {
@@ -155,8 +157,47 @@ describe('closing a period; reported and restated (real pipeline)', () => {
     const row = (city.getRow(2).values as unknown[]).slice(1);
     expect(row[1]).toBe('signed_total_wan');
     expect([row[header.indexOf('本月完成')], row[header.indexOf('本月初报')], row[header.indexOf('本月修订')]]).toEqual([
-      1_300_000, 1_500_000, -200_000,
+      1_300_000,
+      1_500_000,
+      -200_000, // p4 was signed in February
     ]);
+  });
+
+  it('what moved a number since the close: each event with its delta, in order, adding up to the restatement', async () => {
+    const changes = await pipeline.get('/v1/kpis/changes?year=2025&quarter=1&code=signed_total_wan');
+    expect(changes).toMatchObject({ code: 'signed_total_wan', scope: 'city', period: '2025-Q1', delta: -150_000 });
+    expect([changes.from.actual, changes.to.actual]).toEqual([1_500_000, 1_350_000]);
+    expect(changes.contributions.map((c: Record<string, unknown>) => [c.type, c.projectId, c.delta])).toEqual([
+      ['ProjectSigned', p3, 200_000],
+      ['ProjectCorrected', p2, -500_000], // moved out of the quarter by 30 minutes
+      ['ProjectCorrected', p1, 100_000],
+      ['ProjectSigned', p4, 50_000],
+    ]);
+    expect(changes.contributions[0]).toMatchObject({ actor: { kind: 'team' }, occurredAt: '2025-03-15T02:00:00.000Z' });
+
+    // The share KPI: p4 (sector other) takes the emerging and future share from 1 to 2/3.
+    const share = await pipeline.get('/v1/kpis/changes?year=2025&quarter=1&code=emerging_future_share');
+    expect(share.delta).toBe(-0.3333333333);
+    expect(share.contributions.map((c: Record<string, unknown>) => [c.projectId, c.delta])).toEqual([[p4, -0.3333333333]]);
+
+    // A unit's KPI, and a window of record times given.
+    const unit = await pipeline.get(
+      `/v1/kpis/changes?year=2025&quarter=1&code=unit.signed_total_wan&scope=zz-erqi&from=${encodeURIComponent(beforeClose)}`,
+    );
+    expect(unit.contributions.map((c: Record<string, unknown>) => c.delta)).toEqual([200_000, -500_000, 50_000]);
+    expect(unit.delta).toBe(-250_000);
+  });
+
+  it('changes: a period not closed needs from; partners may not ask; bad codes are named', async () => {
+    const open = await call(pipeline.queryUrl, 'GET', '/v1/kpis/changes?year=2025&quarter=2&code=signed_total_wan');
+    expect([open.status, open.body.error.details[0].field]).toEqual([400, 'from']);
+    const wrong = await call(pipeline.queryUrl, 'GET', '/v1/kpis/changes?year=2025&quarter=1&code=unit.signed_total_wan');
+    expect([wrong.status, wrong.body.error.details[0].field]).toEqual([400, 'code']);
+    const partner = await call(pipeline.ingestUrl, 'POST', '/v1/api-keys', { body: { name: 'p', role: 'partner', partnerId: 'fund-b' } });
+    const refused = await call(pipeline.queryUrl, 'GET', '/v1/kpis/changes?year=2025&quarter=1&code=signed_total_wan', {
+      key: partner.body.key,
+    });
+    expect(refused.status).toBe(403);
   });
 
   it('the close is an event like any other: projected without a dead letter', async () => {

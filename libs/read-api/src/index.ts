@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { ServiceDeps } from '@app/platform';
-import { KpiQueries, Reports } from '@app/read-models';
+import { KpiChanges, KpiQueries, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
 import { CurrentReports } from './current-reports';
 import { Revisions } from './revisions';
@@ -25,6 +25,7 @@ export function readProviders(deps: ServiceDeps, freshness: Freshness): Provider
     { provide: CurrentReports, useValue: new CurrentReports(freshness.watermark) },
     { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
     { provide: Revisions, useValue: new Revisions(deps.pool, kpis) },
+    { provide: KpiChanges, useValue: new KpiChanges(deps.pool, deps.reference, kpis) },
     { provide: Freshness, useValue: freshness },
   ];
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { checkBusinessTime, isUuid, periodBounds, type Period } from '@app/domain';
 import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
-import { BREAKDOWN_DIMENSIONS } from '@app/read-models';
+import { BREAKDOWN_DIMENSIONS, CITY_KPI_CODES, UNIT_KPI_CODES } from '@app/read-models';
 
 /**
  * The query strings of the read API as class-validator DTOs: they describe the parameters in
@@ -150,6 +150,30 @@ export class PositionWaitQuery {
   waitMs?: string;
 }
 
+const KPI_CODES = [...CITY_KPI_CODES, ...UNIT_KPI_CODES];
+
+export class KpiChangesQuery extends PeriodQuery {
+  @ApiProperty({ enum: KPI_CODES, description: 'a KPI of contract §3 (unit.* with a unit scope)' })
+  @IsDefined({ message: 'is required' })
+  @IsIn(KPI_CODES, { message: 'must be a KPI code of contract §3' })
+  code!: string;
+
+  @ApiPropertyOptional({ description: '`city` (the default) or a unit code', pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @IsUnitParam()
+  scope?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: "record time the window starts after; the period's close when absent" })
+  @OptionalParam()
+  @IsInstant()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'record time the window ends at (included); now when absent' })
+  @OptionalParam()
+  @IsInstant()
+  to?: string;
+}
+
 export class YearQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
   @OptionalParam()
@@ -264,8 +288,13 @@ export function periodOf(query: PeriodQuery, defaultYear: number): Period {
 
 /** asOf of a checked query, or null. */
 export function asOfOf(query: { asOf?: string }): Date | null {
-  if (query.asOf === undefined || query.asOf === '') return null;
-  const checked = checkBusinessTime(query.asOf, new Date());
+  return instantOf(query.asOf);
+}
+
+/** A checked instant parameter, or null when absent. */
+export function instantOf(value: string | undefined): Date | null {
+  if (value === undefined || value === '') return null;
+  const checked = checkBusinessTime(value, new Date());
   return checked.ok ? new Date(checked.instant) : null;
 }
 

@@ -12,7 +12,7 @@ import {
   type AuthenticatedRequest,
   type Principal,
 } from '@app/platform';
-import { KpiQueries, Reports, kpisToCsv } from '@app/read-models';
+import { CITY_KPI_CODES, KpiChanges, KpiQueries, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
 import { CurrentReports } from './current-reports';
@@ -21,6 +21,7 @@ import {
   ActivitiesQuery,
   BreakdownQuery,
   InvestorProjectsQuery,
+  KpiChangesQuery,
   KpiQuery,
   MonthlyReportQuery,
   PeriodQuery,
@@ -31,6 +32,7 @@ import {
   StalledQuery,
   TrendQuery,
   asOfOf,
+  instantOf,
   periodOf,
   projectFilterOf,
   untilOf,
@@ -55,6 +57,7 @@ export class ReadController {
     private readonly kpis: KpiQueries,
     private readonly currentReports: CurrentReports,
     private readonly revisions: Revisions,
+    private readonly kpiChanges: KpiChanges,
     private readonly reports: Reports,
     private readonly freshness: Freshness,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
@@ -82,6 +85,30 @@ export class ReadController {
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="kpis-${city.period}.csv"`)
       .send(kpisToCsv([...city.kpis, ...units], this.reference, this.reference.cityName));
+  }
+
+  @Get('kpis/changes')
+  @Roles('admin', 'writer', 'reader')
+  @ApiOperation({
+    summary:
+      "What moved a KPI: each event recorded in (from, to] with the KPI's value just after it minus just before, in position order; they add up to delta",
+  })
+  async changes(@Query(checkedQuery) query: KpiChangesQuery, @Req() req: AuthenticatedRequest) {
+    const period = periodOf(query, this.reference.plan.year);
+    const scope = query.scope || 'city';
+    const bad = (field: string, message: string) => ApiError.of(400, 'invalid_input', `${field} ${message}`, [{ field, message }]);
+    if (scope !== 'city') {
+      this.visibleUnit(scope, req.principal!);
+      if (!['zone', 'district'].includes(this.reference.units.get(scope)!.kind)) throw bad('scope', 'must be city, a zone or a district');
+    }
+    const isCityCode = (CITY_KPI_CODES as readonly string[]).includes(query.code);
+    if (isCityCode !== (scope === 'city')) throw bad('code', scope === 'city' ? 'must be a city KPI' : 'must be a unit.* KPI');
+    if (!KpiChanges.supports(query.code, scope)) throw bad('code', 'is not broken down per event (yet): compare two asOf reports');
+    const from = instantOf(query.from) ?? (await this.revisions.closedAsOf(period));
+    if (from === null) throw bad('from', 'is required: the period is not closed');
+    const to = instantOf(query.to) ?? new Date();
+    if (from > to) throw bad('from', 'must not be after to');
+    return this.kpiChanges.changes({ code: query.code, scope, period, from, to });
   }
 
   @Get('kpis/trend')

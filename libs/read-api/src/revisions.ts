@@ -74,6 +74,12 @@ export class Revisions {
     });
   }
 
+  /** The record time a closed period's report counts up to (null when it is not closed). */
+  async closedAsOf(period: Period): Promise<Date | null> {
+    const close = await this.closeOf(period);
+    return close ? this.recordedAtPosition(close.closedPosition) : null;
+  }
+
   /** A period is closed once (the plan's decider refuses a second close). */
   private async closeOf(period: Period): Promise<CloseRecord | undefined> {
     const label = periodLabel(period);

@@ -1,6 +1,7 @@
 export * from './schema';
 export * from './projection';
 export * from './kpis';
+export * from './kpi-changes';
 export * from './kpi-status';
 export * from './watermark';
 export * from './reports';

@@ -93,6 +93,16 @@ export const FACT_KPIS: Readonly<Record<string, (c: FactColumn) => { num: string
   sci_city_signed_count: (c) => ({ num: count(`${signedIn(c)} AND ${c('unit')} = $6`) }),
 };
 
+/**
+ * The unit KPIs that are sums over the unit's projects of what each one's facts contribute,
+ * as SQL over one facts row; `mega` names the unit kind's amount threshold.
+ */
+export const UNIT_FACT_KPIS: Readonly<Record<string, (c: FactColumn, mega: string) => string>> = {
+  'unit.mega_signed_count': (c, mega) => count(`${signedIn(c)} AND ${c('signed_wan')} >= ${mega}`),
+  'unit.industry_chain_signed_count': (c) => count(`${signedIn(c)} AND ${hasChannel(c, 'industry_chain')}`),
+  'unit.signed_total_wan': (c) => amount(signedIn(c), c('signed_wan')),
+};
+
 /** What a KPI query reads: the live read models now, or as recorded by `asOf`. */
 export interface KpiQuery {
   readonly period: Period;
@@ -187,11 +197,11 @@ export class KpiQueries {
     const units = [...this.reference.units].filter(([, u]) => UNIT_KPI_KINDS.includes(u.kind));
     const { rows } = await this.pool.query(
       `SELECT f.unit, $3::timestamptz AS as_of,
-              count(*) FILTER (WHERE f.signed_wan >= u.mega)                           AS "unit.mega_signed_count",
+              ${Object.entries(UNIT_FACT_KPIS)
+                .map(([code, kpi]) => `coalesce(sum(${kpi((column) => `f.${column}`, 'u.mega')}), 0) AS "${code}"`)
+                .join(',\n              ')},
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${quoteIdent(this.schema)}.fund_investments fi
-                                              WHERE fi.project_id = f.project_id AND ${recordedBy(query.asOf, 'fi.recorded_at')})) AS "unit.fund_landed_count",
-              count(*) FILTER (WHERE 'industry_chain' = ANY(f.channels))               AS "unit.industry_chain_signed_count",
-              coalesce(sum(f.signed_wan), 0)                                            AS "unit.signed_total_wan"
+                                              WHERE fi.project_id = f.project_id AND ${recordedBy(query.asOf, 'fi.recorded_at')})) AS "unit.fund_landed_count"
          FROM ${quoteIdent(this.schema)}.project_facts f
          JOIN unnest($4::text[], $5::bigint[]) AS u(unit, mega) ON u.unit = f.unit
         WHERE ${validity(query.asOf)} AND f.signed_at >= $1 AND f.signed_at < $2
