@@ -11,6 +11,7 @@ export * from './project/project.commands';
 export * from './project/project.decider';
 export * from './activity/activity';
 export * from './plan/plan';
+export * from './quality/quality';
 export * from './events';
 export * from './commands';
 export * from './periods';

@@ -32,6 +32,13 @@ export function elapsedShare(period: Period, timeZone: string, at: Date): number
   return Math.min(1, Math.max(0, share));
 }
 
+/** The calendar date of an instant in the zone. */
+export function localDate(instant: string | Date, timeZone: string): { year: number; month: number; day: number } {
+  const parts = zoneFormatter(timeZone).formatToParts(typeof instant === 'string' ? new Date(instant) : instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return { year: get('year'), month: get('month'), day: get('day') };
+}
+
 /** UTC instant of 00:00 on the 1st of `month` in the zone (twice corrected, for zones with DST). */
 function localMidnight(year: number, month: number, timeZone: string): Date {
   const naive = Date.UTC(year, month - 1, 1);
