@@ -8,7 +8,7 @@ import { startPipeline, type Pipeline } from '../support/pipeline';
  * then a late Q1 signing, a correction that moves one signing out of Q1 (across the quarter's
  * edge: 00:30 on 1 April in Zhengzhou) and an amount raised.
  */
-const [p1, p2, p3, p4] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+const [p1, p2, p3, p4, p5, p6] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const lead = (projectId: string, unit: string, sector = 'emerging') => ({
   type: 'RegisterLead',
   projectId,
@@ -76,6 +76,11 @@ describe('closing a period; reported and restated (real pipeline)', () => {
       correct(p1, { signedAmountWan: 1_100_000 }),
       lead(p4, 'zz-erqi', 'other'),
       sign(p4, 50_000, '2025-02-01T10:00:00+08:00'),
+      // One investor's project claimed by two units (重复统计), signed in Q3.
+      { ...lead(p5, 'zz-airport'), investor: { name: '同一 集团', originRegion: 'gba' } },
+      sign(p5, 80_000, '2025-07-02T10:00:00+08:00'),
+      { ...lead(p6, 'zz-erqi'), investor: { name: '同一集团', originRegion: 'gba' } },
+      sign(p6, 90_000, '2025-07-03T10:00:00+08:00'),
     ]);
     await pipeline.get(`/v1/projections/status?minPosition=${last}`);
   });
@@ -198,6 +203,37 @@ describe('closing a period; reported and restated (real pipeline)', () => {
       key: partner.body.key,
     });
     expect(refused.status).toBe(403);
+  });
+
+  it('quality flags: late entries after the closes, the quarter-end reversal, the duplicate claim; as of before the close, none', async () => {
+    const { items, nextCursor } = await pipeline.get('/v1/quality/flags?limit=500');
+    expect(nextCursor).toBeNull();
+    const seen = items.map(
+      (f: { rule: string; period: string; projectIds: string[] }) => `${f.rule} ${f.period} ${f.projectIds.join(',')}`,
+    );
+    expect(seen).toEqual([
+      `late_entry_closed_period 2025-03 ${p3}`,
+      `late_entry_closed_period 2025-Q1 ${p3}`,
+      `late_entry_closed_period 2025-03 ${p2}`,
+      `late_entry_closed_period 2025-Q1 ${p2}`,
+      `quarter_end_signing_reversed 2025-Q1 ${p2}`,
+      `late_entry_closed_period 2025-03 ${p1}`,
+      `late_entry_closed_period 2025-Q1 ${p1}`,
+      `late_entry_closed_period 2025-Q1 ${p4}`,
+      `duplicate_claim 2025 ${p5},${p6}`,
+    ]);
+    const duplicate = items[items.length - 1];
+    expect(duplicate.units).toEqual(['zz-airport', 'zz-erqi']);
+    expect(duplicate.eventIds).toHaveLength(2);
+
+    const page = await pipeline.get('/v1/quality/flags?limit=4');
+    const next = await pipeline.get(`/v1/quality/flags?limit=4&cursor=${page.nextCursor}`);
+    expect([...page.items, ...next.items].map((f: { id: string }) => f.id)).toEqual(items.slice(0, 8).map((f: { id: string }) => f.id));
+    const ofRule = await pipeline.get('/v1/quality/flags?rule=quarter_end_signing_reversed&unit=zz-erqi&period=2025');
+    expect(ofRule.items.map((f: { projectIds: string[] }) => f.projectIds)).toEqual([[p2]]);
+    expect((await pipeline.get(`/v1/quality/flags?asOf=${encodeURIComponent(beforeClose)}`)).items).toEqual([]);
+    const bad = await call(pipeline.queryUrl, 'GET', '/v1/quality/flags?rule=made_up&limit=0');
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['limit', 'rule']);
   });
 
   it('the close is an event like any other: projected without a dead letter', async () => {

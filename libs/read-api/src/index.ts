@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { ServiceDeps } from '@app/platform';
-import { KpiChanges, KpiQueries, Reports } from '@app/read-models';
+import { KpiChanges, KpiQueries, QualityFlags, Reports } from '@app/read-models';
 import { Freshness } from './freshness';
 import { CurrentReports } from './current-reports';
 import { Revisions } from './revisions';
@@ -26,6 +26,7 @@ export function readProviders(deps: ServiceDeps, freshness: Freshness): Provider
     { provide: Reports, useValue: new Reports(deps.pool, deps.reference) },
     { provide: Revisions, useValue: new Revisions(deps.pool, kpis) },
     { provide: KpiChanges, useValue: new KpiChanges(deps.pool, deps.reference, kpis) },
+    { provide: QualityFlags, useValue: new QualityFlags(deps.pool, deps.reference) },
     { provide: Freshness, useValue: freshness },
   ];
 }

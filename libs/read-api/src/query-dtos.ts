@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
-import { checkBusinessTime, isUuid, periodBounds, type Period } from '@app/domain';
+import { QUALITY_RULES, checkBusinessTime, isUuid, periodBounds, type Period } from '@app/domain';
 import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS, CITY_KPI_CODES, UNIT_KPI_CODES } from '@app/read-models';
 
@@ -172,6 +172,41 @@ export class KpiChangesQuery extends PeriodQuery {
   @OptionalParam()
   @IsInstant()
   to?: string;
+}
+
+export class QualityFlagsQuery {
+  @ApiPropertyOptional({ enum: QUALITY_RULES })
+  @OptionalParam()
+  @IsIn(QUALITY_RULES, { message: `must be one of: ${QUALITY_RULES.join(', ')}` })
+  rule?: string;
+
+  @ApiPropertyOptional({ description: 'flags naming this unit', pattern: '^[a-z0-9_-]+$' })
+  @OptionalParam()
+  @IsUnitParam()
+  unit?: string;
+
+  @ApiPropertyOptional({
+    description: 'a period (`2025-Q1`), or a year that holds it (`2025`)',
+    pattern: '^\\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$',
+  })
+  @OptionalParam()
+  @Matches(/^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/, { message: 'must be a year (2025), a quarter (2025-Q1) or a month (2025-03)' })
+  period?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'the flags as the log stood at this record time' })
+  @OptionalParam()
+  @IsInstant()
+  asOf?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @OptionalParam()
+  @Matches(/^\d+_[a-z_]+:[^\s]+$/, { message: 'must be the nextCursor of a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
+  @OptionalParam()
+  @IsIntegerText(1, 500)
+  limit?: string;
 }
 
 export class YearQuery {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { elapsedShare, isUuid, periodBounds, periodLabel } from '@app/domain';
+import { elapsedShare, isUuid, periodBounds, periodLabel, type QualityRule } from '@app/domain';
 import {
   ApiErrors,
   REFERENCE_DATA,
@@ -12,7 +12,7 @@ import {
   type AuthenticatedRequest,
   type Principal,
 } from '@app/platform';
-import { CITY_KPI_CODES, KpiChanges, KpiQueries, Reports, kpisToCsv } from '@app/read-models';
+import { CITY_KPI_CODES, KpiChanges, KpiQueries, QualityFlags, Reports, kpisToCsv } from '@app/read-models';
 import type { ReferenceData } from '@app/reference-data';
 import { Freshness } from './freshness';
 import { CurrentReports } from './current-reports';
@@ -24,6 +24,7 @@ import {
   KpiChangesQuery,
   KpiQuery,
   MonthlyReportQuery,
+  QualityFlagsQuery,
   PeriodQuery,
   PositionQuery,
   PositionWaitQuery,
@@ -58,6 +59,7 @@ export class ReadController {
     private readonly currentReports: CurrentReports,
     private readonly revisions: Revisions,
     private readonly kpiChanges: KpiChanges,
+    private readonly qualityFlags: QualityFlags,
     private readonly reports: Reports,
     private readonly freshness: Freshness,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
@@ -109,6 +111,25 @@ export class ReadController {
     const to = instantOf(query.to) ?? new Date();
     if (from > to) throw bad('from', 'must not be after to');
     return this.kpiChanges.changes({ code: query.code, scope, period, from, to });
+  }
+
+  @Get('quality/flags')
+  @Roles('admin', 'writer', 'reader')
+  @ApiOperation({
+    summary:
+      'Quality flags (数据质量): late entries into closed periods, raised amounts, quarter-end signings reversed, duplicate claims — with their events, in the order of their first event',
+  })
+  async flags(@Query(checkedQuery) query: QualityFlagsQuery, @Req() req: AuthenticatedRequest) {
+    const unit = this.visibleUnit(query.unit, req.principal!) ?? undefined;
+    return this.qualityFlags.list({
+      asOf: asOfOf(query),
+      rule: query.rule as QualityRule | undefined,
+      unit,
+      period: query.period || undefined,
+      units: projectScopeOf(req.principal!).units,
+      cursor: query.cursor || undefined,
+      limit: integerParam(query.limit) ?? 50,
+    });
   }
 
   @Get('kpis/trend')

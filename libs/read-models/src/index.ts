@@ -2,6 +2,7 @@ export * from './schema';
 export * from './projection';
 export * from './kpis';
 export * from './kpi-changes';
+export * from './quality-flags';
 export * from './kpi-status';
 export * from './watermark';
 export * from './reports';

@@ -17,6 +17,8 @@ export interface Plan {
   readonly name: string;
   readonly year: number;
   readonly thresholds: Readonly<Record<string, unknown>>;
+  /** The quality rules' thresholds (contract §9: amountRaisedPct, quarterEndDays, amountCutPct); the defaults where absent. */
+  readonly quality: Readonly<Record<string, number>>;
   readonly city: readonly TargetDefinition[];
   readonly unit: readonly TargetDefinition[];
 }
@@ -94,6 +96,7 @@ export function loadReferenceData(
       name: String(targetsFile.plan ?? ''),
       year: targetsFile.year as number,
       thresholds: (targetsFile.thresholds ?? {}) as Record<string, unknown>,
+      quality: (targetsFile.quality ?? {}) as Record<string, number>,
       city,
       unit,
     },
