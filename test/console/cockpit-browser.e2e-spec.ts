@@ -10,6 +10,8 @@ import { reference } from '../support/fixtures';
 const DESKTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
 const STATUS_WORDS: Record<string, string> = { met: '达标', on_track: '序时推进', behind: '滞后' };
+const LATE = randomUUID();
+const DUPLICATES = [randomUUID(), randomUUID()];
 
 interface Kpi {
   code: string;
@@ -52,6 +54,32 @@ describe('the cockpit in a real browser', () => {
       const answer = await admin.request('POST', '/v1/batch', { commands: commands.slice(i, i + 1000) });
       expect(answer.status).toBe(200);
       for (const r of answer.body.results) if (r.status === 201) position = Math.max(position, r.body.position);
+    }
+    expect((await admin.request('GET', `/v1/projections/status?minPosition=${position}`)).status).toBe(200);
+
+    // Q1 closed; then a late Q1 signing, and one investor's project claimed by two units (重复统计).
+    expect((await admin.request('POST', '/v1/periods/2025-Q1/close', { reason: '一季度关账' })).status).toBe(201);
+    const planted = [
+      [LATE, 'zz-erqi', '迟报投资有限公司', '2025-03-10T10:00:00+08:00', 123_456],
+      [DUPLICATES[0], 'zz-airport', '重复 投资集团', '2025-08-01T10:00:00+08:00', 30_000],
+      [DUPLICATES[1], 'zz-jinshui', '重复投资集团', '2025-08-02T10:00:00+08:00', 40_000],
+    ] as const;
+    for (const [projectId, unit, investor, signedAt, amount] of planted) {
+      const lead = await admin.request('POST', '/v1/projects', {
+        projectId,
+        name: `${investor}项目`,
+        investor: { name: investor, originRegion: 'gba' },
+        industry: { chain: 'nev', sector: 'emerging' },
+        industrial: true,
+        channels: ['industry_chain'],
+        unit,
+        plannedInvestmentWan: 50_000,
+        occurredAt: '2025-01-20T10:00:00+08:00',
+      });
+      expect(lead.status).toBe(201);
+      const signed = await admin.request('POST', `/v1/projects/${projectId}/signing`, { signedAmountWan: amount, occurredAt: signedAt });
+      expect(signed.status).toBe(201);
+      position = signed.body.position;
     }
     expect((await admin.request('GET', `/v1/projections/status?minPosition=${position}`)).status).toBe(200);
   }, 120_000);
@@ -199,6 +227,51 @@ describe('the cockpit in a real browser', () => {
     expect(await link.getAttribute('href')).toBe(`#/projects/${first.projectId}`);
     await link.click();
     await page.getByRole('heading', { name: first.name }).waitFor();
+    await context.close();
+  });
+
+  it('a closed quarter shows 初报 and 修订 on its cards, as the API reports them', async () => {
+    const api1 = (await api('/v1/kpis?year=2025&quarter=1')).kpis.find((k: Kpi) => k.code === 'signed_total_wan');
+    expect(api1.restated).toBe(123_456);
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025-Q1');
+    await cards(page, '2025-Q1');
+    const revision = page.locator('.kpi-card[data-code="signed_total_wan"] .kpi-revision');
+    expect([await revision.getAttribute('data-reported'), await revision.getAttribute('data-restated')]).toEqual([
+      String(api1.reported),
+      String(api1.restated),
+    ]);
+    expect(await revision.textContent()).toBe(
+      `初报 ${shown('signed_total_wan', api1.reported)} · 修订 +${shown('signed_total_wan', 123_456)}`,
+    );
+    await shot(page, '15-驾驶舱-关账季度');
+    await context.close();
+  });
+
+  it("数据质量 lists the planted duplicate claim with links to both projects; the ranking counts each unit's flags", async () => {
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
+    await cards(page, '2025');
+    const airport = page.locator('table.ranking tr[data-unit="zz-airport"] td[data-flags]');
+    await page.waitForFunction(
+      `Number(document.querySelector('table.ranking tr[data-unit="zz-airport"] td[data-flags]')?.getAttribute('data-flags')) >= 1`,
+    );
+    const counted = Number(await airport.getAttribute('data-flags'));
+    const flags = (await api('/v1/quality/flags?period=2025&unit=zz-airport&limit=500')).items;
+    expect(counted).toBe(flags.length);
+
+    await page.getByRole('link', { name: '数据质量' }).first().click();
+    await page.getByRole('heading', { name: '数据质量' }).waitFor();
+    await page.getByLabel('规则').selectOption({ label: '重复统计' });
+    const claim = page.locator('li[data-rule="duplicate_claim"]', { hasText: '重复 投资集团项目' }).first();
+    await claim.waitFor();
+    for (const [id, name] of [
+      [DUPLICATES[0], '重复 投资集团项目'],
+      [DUPLICATES[1], '重复投资集团项目'],
+    ]) {
+      expect(await claim.getByRole('link', { name, exact: true }).getAttribute('href')).toBe(`#/projects/${id}`);
+    }
+    await shot(page, '16-数据质量');
+    await claim.getByRole('link', { name: '重复投资集团项目', exact: true }).click();
+    await page.getByRole('heading', { name: '重复投资集团项目' }).waitFor();
     await context.close();
   });
 

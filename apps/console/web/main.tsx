@@ -9,6 +9,7 @@ import { PasswordPage } from './pages/password';
 import { PeoplePage } from './pages/people';
 import { ProjectPage } from './pages/project';
 import { ProjectsPage } from './pages/projects';
+import { QualityPage } from './pages/quality';
 import type { Reference, SessionPerson } from './session';
 
 /** The page a hash names: #/cockpit, #/projects, #/projects/<id>, #/leads/new, #/people. */
@@ -66,6 +67,7 @@ function App() {
     ['#/projects', '项目库'],
     ['#/leads/new', '新建线索'],
     ['#/activities', '招商活动'],
+    ['#/quality', '数据质量'],
     ...(person.role !== 'reader' ? ([['#/ledger', '台账导入']] as Array<[string, string]>) : []),
     ...(person.role === 'admin' ? ([['#/people', '用户管理']] as Array<[string, string]>) : []),
   ];
@@ -99,6 +101,8 @@ function App() {
           <ProjectPage id={projectId} person={person} reference={reference} />
         ) : page === '/leads/new' ? (
           <NewLeadPage person={person} reference={reference} />
+        ) : page.startsWith('/quality') ? (
+          <QualityPage route={page} reference={reference} />
         ) : page === '/password' ? (
           <PasswordPage />
         ) : page === '/ledger' && person.role !== 'reader' ? (

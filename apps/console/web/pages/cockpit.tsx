@@ -5,6 +5,7 @@ import { rankUnits, type UnitRank } from '../../../../libs/domain/src/ranking';
 import { api } from '../api';
 import { formatTime } from '../form';
 import { nameIn, type Reference } from '../session';
+import { allFlags } from './quality';
 
 /** A KPI result as the read API answers it (contract §3). */
 export interface Kpi {
@@ -199,6 +200,9 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   const board = loaded?.key === key ? loaded.board : null;
   const [failure, setFailure] = useState<string | null>(null);
   const [charts, setCharts] = useState<Charts | null>(null);
+  // Quality flags per unit, beside the ranking: read after the board, which does not wait for them.
+  const [flagCounts, setFlagCounts] = useState<Map<string, number> | null>(null);
+  const flagYear = (view.period || String(reference.planYear)).slice(0, 4);
   const [exportMonth, setExportMonth] = useState(() => defaultExportMonth(view, reference.planYear));
   const live = view.date === '';
 
@@ -245,6 +249,19 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   useEffect(() => {
     void chartsModule.then((module) => setCharts(() => module));
   }, []);
+  useEffect(() => {
+    setFlagCounts(null);
+    const params = new URLSearchParams({ period: flagYear });
+    if (view.date) params.set('asOf', asOfOfDate(view.date));
+    allFlags(params).then(
+      (flags) => {
+        const counts = new Map<string, number>();
+        for (const flag of flags) for (const unit of flag.units) counts.set(unit, (counts.get(unit) ?? 0) + 1);
+        setFlagCounts(counts);
+      },
+      () => setFlagCounts(new Map()),
+    );
+  }, [flagYear, view.date]);
 
   const go = (change: Partial<View>) => {
     location.hash = hrefOf({ ...view, ...change });
@@ -361,7 +378,7 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
             </figure>
           </div>
           <Warnings board={board} view={view} reference={reference} />
-          {view.unit ? null : <Ranking board={board} view={view} reference={reference} />}
+          {view.unit ? null : <Ranking board={board} view={view} reference={reference} flagCounts={flagCounts} year={flagYear} />}
         </>
       )}
     </section>
@@ -470,7 +487,8 @@ function Warnings({ board, view, reference }: { board: Board; view: View; refere
   );
 }
 
-function Ranking({ board, view, reference }: { board: Board; view: View; reference: Reference }) {
+function Ranking(props: { board: Board; view: View; reference: Reference; flagCounts: Map<string, number> | null; year: string }) {
+  const { board, view, reference, flagCounts } = props;
   const codes = [...new Set(board.ranking.flatMap((r) => r.results.filter((k) => k.target !== null).map((k) => k.code)))];
   const labelOf = (code: string) => board.ranking[0]?.results.find((k) => k.code === code)?.label ?? code;
   return (
@@ -490,6 +508,7 @@ function Ranking({ board, view, reference }: { board: Board; view: View; referen
                   {UNIT_KPI_SHORT[code] ?? labelOf(code)}
                 </th>
               ))}
+              <th title="本年度数据质量提示条数">数据质量</th>
             </tr>
           </thead>
           <tbody>
@@ -512,6 +531,17 @@ function Ranking({ board, view, reference }: { board: Board; view: View; referen
                     </td>
                   );
                 })}
+                <td class="num" data-flags={flagCounts?.get(r.unit) ?? ''}>
+                  {flagCounts === null ? (
+                    '…'
+                  ) : flagCounts.get(r.unit) ? (
+                    <a class="flags-count" href={`#/quality?unit=${r.unit}&period=${props.year}`}>
+                      {flagCounts.get(r.unit)} 条
+                    </a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
