@@ -9,6 +9,8 @@ import {
   decide,
   decideActivity,
   decideClosePeriod,
+  decideTargetChange,
+  parseTargetChange,
   isProjectEventType,
   parseCommand,
   evolve,
@@ -114,6 +116,15 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
   });
   if (!closed.ok) throw new Error(JSON.stringify(closed.error));
   emitted.push(...closed.events);
+  const targetCtx = { unitKinds: new Map([['zz-erqi', 'district']]), fileComparator: () => null, now: new Date('2025-06-01T02:00:00Z') };
+  const change = parseTargetChange(
+    { code: 'signed_total_wan', scope: 'city', period: '2025', target: 80_000_000, reason: '年中调整' },
+    targetCtx,
+  );
+  if (!change.ok) throw new Error(JSON.stringify(change.error));
+  const changed = decideTargetChange(change.command, EMPTY_PLAN, targetCtx);
+  if (!changed.ok) throw new Error(JSON.stringify(changed.error));
+  emitted.push(...changed.events);
   return emitted.map((event, i) => {
     const data = event.data as { projectId?: string; activityId?: string };
     return {
@@ -122,7 +133,11 @@ function envelopes(): { type: DomainEvent['type']; envelope: Record<string, unkn
         eventId: randomUUID(),
         type: event.type,
         streamId:
-          event.type === 'PeriodClosed' ? 'plan-2025' : data.activityId ? `activity-${data.activityId}` : `project-${data.projectId}`,
+          event.type === 'PeriodClosed' || event.type === 'TargetChanged'
+            ? 'plan-2025'
+            : data.activityId
+              ? `activity-${data.activityId}`
+              : `project-${data.projectId}`,
         version: i + 1,
         position: 100 + i,
         occurredAt: event.occurredAt,

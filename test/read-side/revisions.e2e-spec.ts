@@ -242,4 +242,72 @@ describe('closing a period; reported and restated (real pipeline)', () => {
     const { rows } = await pipeline.db.pool.query('SELECT count(*)::int AS n FROM rm.dead_letters');
     expect(rows[0].n).toBe(0);
   });
+
+  it('targets as events: the target in force at asOf, its history with who and why; removal; a unit target; bad changes named', async () => {
+    const before = new Date().toISOString();
+    await tick();
+    const change = (body: Record<string, unknown>, key?: string) =>
+      call(pipeline.ingestUrl, 'POST', '/v1/targets/changes', { body, ...(key ? { key } : {}) });
+    const changed = await change({ code: 'signed_total_wan', scope: 'city', period: '2025-Q1', target: 1_400_000, reason: '按实际调整' });
+    expect(changed.status).toBe(201);
+    expect(changed.body).toMatchObject({ comparator: '>', target: 1_400_000 }); // the file's Q1 comparator, kept
+    // A report asked for with the change's position waits for it (a cached one may be older).
+    const now = await signedTotal(`year=2025&quarter=1&minPosition=${changed.body.position}`);
+    expect(now).toMatchObject({ target: 1_400_000, comparator: '>', status: 'behind' });
+    expect(now.targetHistory).toEqual([
+      {
+        target: 28_000_000,
+        comparator: '>',
+        actor: { kind: 'system', id: 'targets-file' },
+        actorName: null,
+        reason: null,
+        recordedAt: null,
+      },
+      expect.objectContaining({
+        target: 1_400_000,
+        comparator: '>',
+        actor: expect.objectContaining({ kind: 'team' }),
+        reason: '按实际调整',
+      }),
+    ]);
+    const then = await signedTotal(`year=2025&quarter=1&asOf=${encodeURIComponent(before)}`);
+    expect([then.target, then.targetHistory.length]).toEqual([28_000_000, 1]);
+
+    const removed = await change({ code: 'signed_total_wan', scope: 'city', period: '2025-Q1', target: null, reason: '取消季度目标' });
+    expect(await signedTotal(`year=2025&quarter=1&minPosition=${removed.body.position}`)).toMatchObject({
+      target: null,
+      comparator: null,
+      progress: null,
+      status: null,
+    });
+
+    const unit = await change({ code: 'unit.mega_signed_count', scope: 'zz-erqi', period: '2025-Q1', target: 1, reason: '新增季度目标' });
+    expect(unit.body.comparator).toBe('>=');
+    const units = (await pipeline.get(`/v1/kpis/units?year=2025&quarter=1&minPosition=${unit.body.position}`)).kpis;
+    const mega = (scope: string) =>
+      units.find((k: { code: string; scope: string }) => k.code === 'unit.mega_signed_count' && k.scope === scope);
+    expect([mega('zz-erqi').target, mega('zz-airport').target]).toEqual([1, null]);
+
+    const bad = await change({
+      code: 'unit.signed_total_wan',
+      scope: 'zz-sci-city',
+      period: '2025-Q5',
+      target: -1,
+      comparator: '<',
+      reason: '',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'code',
+      'comparator',
+      'period',
+      'reason',
+      'scope',
+      'target',
+    ]);
+    const writer = await call(pipeline.ingestUrl, 'POST', '/v1/api-keys', { body: { name: 'w', role: 'writer' } });
+    expect(
+      (await change({ code: 'signed_total_wan', scope: 'city', period: '2025', target: 1, reason: 'x' }, writer.body.key)).status,
+    ).toBe(403);
+  });
 });

@@ -16,5 +16,6 @@ export * from './events';
 export * from './commands';
 export * from './periods';
 export * from './labels';
+export * from './kpi-codes';
 export * from './messages-zh';
 export * from './ranking';

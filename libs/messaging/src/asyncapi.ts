@@ -45,6 +45,14 @@ export const EVENT_DATA_SCHEMAS: Readonly<Record<DomainEvent['type'], JsonSchema
     position: { type: 'integer', minimum: 0, description: "the store's last committed position when the period was closed" },
     reason: multilineSchema,
   }),
+  TargetChanged: object(['code', 'scope', 'period', 'target', 'comparator', 'reason'], {
+    code: { type: 'string', example: 'signed_total_wan' },
+    scope: { type: 'string', description: '`city` or a unit code' },
+    period: { type: 'string', pattern: '^\\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$' },
+    target: { type: ['number', 'null'], minimum: 0, description: 'null removes the target' },
+    comparator: { type: 'string', enum: ['>=', '>'] },
+    reason: multilineSchema,
+  }),
 };
 
 const EVENT_DESCRIPTIONS: Readonly<Record<DomainEvent['type'], string>> = {
@@ -57,6 +65,7 @@ const EVENT_DESCRIPTIONS: Readonly<Record<DomainEvent['type'], string>> = {
   ProjectDropped: 'The project was dropped before signing.',
   ActivityHeld: 'A promotion activity (招商活动): the first and only event of its stream.',
   PeriodClosed: "A period of the plan's year was closed (关账): its report as of `position` is what was reported (contract §9).",
+  TargetChanged: 'A target of the plan was set, changed or removed; in force from its record time (contract §9).',
 };
 
 const actorSchema = object(['kind', 'id'], {
@@ -66,7 +75,12 @@ const actorSchema = object(['kind', 'id'], {
 
 /** The envelope of an event of `type` (contract §2), with its `data`. */
 export function envelopeSchema(type: DomainEvent['type']): JsonSchema {
-  const stream = type === 'ActivityHeld' ? 'activity-[0-9a-f-]{36}' : type === 'PeriodClosed' ? 'plan-\\d{4}' : 'project-[0-9a-f-]{36}';
+  const stream =
+    type === 'ActivityHeld'
+      ? 'activity-[0-9a-f-]{36}'
+      : type === 'PeriodClosed' || type === 'TargetChanged'
+        ? 'plan-\\d{4}'
+        : 'project-[0-9a-f-]{36}';
   return object(['eventId', 'type', 'streamId', 'version', 'position', 'occurredAt', 'recordedAt', 'schemaVersion', 'actor', 'data'], {
     eventId: uuidSchema,
     type: { type: 'string', const: type },
@@ -94,6 +108,18 @@ export const KPI_RESULT_SCHEMA: JsonSchema = object(
     comparator: { type: ['string', 'null'], enum: ['>=', '>', null] },
     progress: { type: ['number', 'null'], description: 'actual ÷ target' },
     status: { type: ['string', 'null'], enum: ['met', 'on_track', 'behind', null] },
+    targetHistory: {
+      type: 'array',
+      description: "the targets file's entry, then each TargetChanged recorded by the report's time",
+      items: object(['target', 'comparator', 'actor', 'actorName', 'reason', 'recordedAt'], {
+        target: { type: ['number', 'null'] },
+        comparator: { type: ['string', 'null'], enum: ['>=', '>', null] },
+        actor: actorSchema,
+        actorName: { type: ['string', 'null'] },
+        reason: { type: ['string', 'null'] },
+        recordedAt: { type: ['string', 'null'], format: 'date-time' },
+      }),
+    },
   },
 );
 

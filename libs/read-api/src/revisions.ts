@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { periodLabel, planStreamId, type Period, type PlanEvent } from '@app/domain';
+import { periodLabel, planStreamId, type PeriodClosed, type Period } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { LruMap } from '@app/platform';
 import type { KpiQueries, KpiResult } from '@app/read-models';
@@ -44,7 +44,7 @@ export class Revisions {
     return events
       .filter((e) => e.type === 'PeriodClosed')
       .map((e) => {
-        const data = e.data as PlanEvent['data'];
+        const data = e.data as PeriodClosed['data'];
         return {
           period: data.period,
           closedPosition: data.position,

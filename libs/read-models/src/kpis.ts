@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
-import { elapsedShare, periodBounds, periodLabel, type Period, type UnitKind } from '@app/domain';
+import { CITY_KPI_CODES, UNIT_KPI_CODES, elapsedShare, periodBounds, periodLabel, type Period, type UnitKind } from '@app/domain';
+
+export { CITY_KPI_CODES, UNIT_KPI_CODES } from '@app/domain';
 import type { Plan, ReferenceData, TargetDefinition } from '@app/reference-data';
 import { kpiStatus, type KpiStatus } from './kpi-status';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
@@ -16,35 +18,29 @@ export interface KpiResult {
   readonly progress: number | null;
   /** null when the plan sets no target for the period. */
   readonly status: KpiStatus | null;
+  /** Where the target in force comes from: the targets file's entry, then each change recorded by `asOf` (contract §9). */
+  readonly targetHistory: readonly TargetHistoryEntry[];
 }
 
-export const CITY_KPI_CODES = [
-  'signed_total_wan',
-  'started_total_wan',
-  'fund_signed_count',
-  'fund_invested_count',
-  'intermediary_signed_count',
-  'university_signed_count',
-  'outbound_activity_count',
-  'inbound_enterprise_count',
-  'region_signed_count.jjj',
-  'region_signed_count.yrd',
-  'region_signed_count.gba',
-  'industry_chain_signed_wan',
-  'research_institute_count',
-  'emerging_future_share',
-  'major_emerging_signed_count',
-  'park_vc_signed_count',
-  'park_vc_signed_wan',
-  'sci_city_signed_count',
-] as const;
+export interface TargetHistoryEntry {
+  readonly target: number | null;
+  readonly comparator: '>=' | '>' | null;
+  /** `{kind: 'system', id: 'targets-file'}` for the file's entry. */
+  readonly actor: { readonly kind: string; readonly id: string };
+  readonly actorName: string | null;
+  readonly reason: string | null;
+  /** When the change was recorded (null for the file's entry). */
+  readonly recordedAt: string | null;
+}
 
-export const UNIT_KPI_CODES = [
-  'unit.mega_signed_count',
-  'unit.fund_landed_count',
-  'unit.industry_chain_signed_count',
-  'unit.signed_total_wan',
-] as const;
+/** A TargetChanged event of the plan's stream, as the reports read it. */
+interface TargetChangeRecord extends TargetHistoryEntry {
+  readonly code: string;
+  readonly scope: string;
+  readonly period: string;
+}
+
+const FILE_ACTOR = { kind: 'system', id: 'targets-file' } as const;
 
 /** Labels of the results the plan sets no target for (the targets file labels the others). */
 const UNTARGETED_LABELS: Readonly<Record<string, string>> = { 'unit.signed_total_wan': '签约额合计(万元)' };
@@ -188,7 +184,8 @@ export class KpiQueries {
       const base = Number(row[`${code}.base`]);
       return base === 0 ? null : Number(row[code]) / base;
     };
-    return CITY_KPI_CODES.map((code) => this.result(code, 'city', actual(code), this.reference.plan.city, query));
+    const changes = await this.targetChanges(query);
+    return CITY_KPI_CODES.map((code) => this.result(code, 'city', actual(code), this.reference.plan.city, query, changes));
   }
 
   async units(query: KpiQuery): Promise<KpiResult[]> {
@@ -209,6 +206,7 @@ export class KpiQueries {
       [start, end, query.asOf ?? query.now, units.map(([code]) => code), units.map(([, u]) => mega[u.kind] ?? null)],
     );
     const byUnit = new Map(rows.map((r) => [r.unit as string, r]));
+    const changes = await this.targetChanges(query);
     return units.flatMap(([code, unit]) =>
       UNIT_KPI_CODES.map((kpi) =>
         this.result(
@@ -217,6 +215,7 @@ export class KpiQueries {
           Number(byUnit.get(code)?.[kpi] ?? 0),
           this.reference.plan.unit.filter((t) => t.kind === unit.kind),
           query,
+          changes,
         ),
       ),
     );
@@ -260,7 +259,39 @@ export class KpiQueries {
     });
   }
 
-  private result(code: string, scope: string, actual: number | null, targets: readonly TargetDefinition[], query: KpiQuery): KpiResult {
+  /** The target changes of the plan's year recorded by the query's record time, in order, with who made them. */
+  private async targetChanges(query: KpiQuery): Promise<TargetChangeRecord[]> {
+    const { rows } = await this.pool.query(
+      `SELECT e.data, e.actor, e.recorded_at, coalesce(p.display_name, k.name) AS actor_name
+         FROM events e
+         LEFT JOIN people p ON p.id::text = e.actor->>'id'
+         LEFT JOIN api_keys k ON k.id::text = e.actor->>'id'
+        WHERE e.stream_id = $1 AND e.type = 'TargetChanged' AND e.recorded_at <= $2
+        ORDER BY e.position`,
+      [`plan-${query.period.year}`, query.asOf ?? query.now],
+    );
+    return rows.map((r) => ({
+      code: r.data.code,
+      scope: r.data.scope,
+      period: r.data.period,
+      target: r.data.target,
+      comparator: r.data.comparator,
+      actor: r.actor,
+      actorName: r.actor_name ?? null,
+      reason: r.data.reason,
+      recordedAt: (r.recorded_at as Date).toISOString(),
+    }));
+  }
+
+  private result(
+    code: string,
+    scope: string,
+    actual: number | null,
+    targets: readonly TargetDefinition[],
+    query: KpiQuery,
+    changes: readonly TargetChangeRecord[],
+  ): KpiResult {
+    const period = periodLabel(query.period);
     const periodKey = query.period.kind === 'year' ? 'year' : query.period.kind === 'quarter' ? `Q${query.period.quarter}` : null;
     const definition = targets.find((t) => t.code === code && t.period === periodKey);
     const label =
@@ -269,26 +300,35 @@ export class KpiQueries {
       targets.find((t) => t.code === code)?.label ??
       UNTARGETED_LABELS[code] ??
       code;
-    const target = definition?.target ?? null;
+    const targetHistory: TargetHistoryEntry[] = [
+      ...(definition
+        ? [
+            {
+              target: definition.target,
+              comparator: definition.comparator,
+              actor: FILE_ACTOR,
+              actorName: null,
+              reason: null,
+              recordedAt: null,
+            },
+          ]
+        : []),
+      ...changes
+        .filter((c) => c.code === code && c.scope === scope && c.period === period)
+        .map(({ code: _code, scope: _scope, period: _period, ...entry }) => entry),
+    ];
+    const inForce = targetHistory[targetHistory.length - 1];
+    const target = inForce?.target ?? null;
+    const comparator = target === null ? null : (inForce?.comparator ?? '>=');
     const progress = target === null || actual === null || target === 0 ? null : actual / target;
     let status: KpiStatus | null = null;
-    if (definition) {
-      const met = actual !== null && (definition.comparator === '>=' ? actual >= definition.target : actual > definition.target);
+    if (target !== null) {
+      const met = actual !== null && (comparator === '>=' ? actual >= target : actual > target);
       const at = query.asOf ?? query.now;
       const elapsed = elapsedShare(query.period, this.reference.timezone, query.until && query.until < at ? query.until : at);
       status = kpiStatus({ met, progress, elapsed, isShare: SHARE_KPIS.has(code) });
     }
-    return {
-      code,
-      label,
-      scope,
-      period: periodLabel(query.period),
-      actual,
-      target,
-      comparator: definition?.comparator ?? null,
-      progress,
-      status,
-    };
+    return { code, label, scope, period, actual, target, comparator, progress, status, targetHistory };
   }
 
   private thresholds(): {

@@ -4,21 +4,27 @@ import {
   EMPTY_PLAN,
   EVENT_SCHEMA_VERSION,
   decideClosePeriod,
+  decideTargetChange,
   evolvePlan,
   isRecord,
   parseClosePeriod,
+  parseTargetChange,
   planStreamId,
+  type Comparator,
+  type Decision,
+  type PeriodClosed,
   type PlanEvent,
+  type PlanState,
 } from '@app/domain';
 import { EVENT_STORE, StreamVersionConflict, type EventStore } from '@app/event-store';
 import { ApiErrors, ApiError, REFERENCE_DATA, Roles, domainErrorAnswer, type AuthenticatedRequest } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 import { actorOf } from './authorize';
 
-/** Another admin closing at the same moment: read the plan again and decide again, this many times. */
+/** Another admin changing the plan at the same moment: read it again and decide again, this many times. */
 const MAX_ATTEMPTS = 5;
 
-/** The plan's own commands (contract §9): closing a period. Admins only. */
+/** The plan's own commands (contract §9): closing a period, changing a target. Admins only. */
 @ApiTags('plan')
 @ApiErrors(400, 401, 403, 409, 422, 429, 503)
 @Roles('admin')
@@ -45,18 +51,69 @@ export class PlanController {
     }
     const parsed = parseClosePeriod(label, body ?? {});
     if (!parsed.ok) throw new ApiError(domainErrorAnswer(parsed.error));
-    const streamId = planStreamId(parsed.command.period.year);
+    const event = await this.onPlan<PeriodClosed>(parsed.command.period.year, req, (state, headPosition) =>
+      decideClosePeriod(parsed.command, state, { now: new Date(), timeZone: this.reference.timezone, headPosition }),
+    );
+    return { period: event.data.period, closedPosition: event.data.position, position: event.position, eventId: event.eventId };
+  }
+
+  @Post('targets/changes')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Sets, changes or removes (target null) a target of the plan: TargetChanged in the stream plan-<year>, in force from now',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'scope', 'period', 'target', 'reason'],
+      properties: {
+        code: { type: 'string', example: 'signed_total_wan' },
+        scope: { type: 'string', example: 'city', description: '`city` or the code of a zone or district' },
+        period: { type: 'string', example: '2025', pattern: '^\\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$' },
+        target: { type: 'number', nullable: true, minimum: 0, description: 'null removes the target' },
+        comparator: { type: 'string', enum: ['>=', '>'], description: 'the one in force when absent, else >=' },
+        reason: { type: 'string', maxLength: 2000 },
+      },
+    },
+  })
+  async changeTarget(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
+    if (!isRecord(body)) {
+      throw ApiError.of(400, 'invalid_input', 'the body must be an object', [
+        { field: 'body', message: 'must be {code, scope, period, target, reason}' },
+      ]);
+    }
+    const ctx = {
+      unitKinds: new Map([...this.reference.units].map(([code, unit]) => [code, unit.kind as string])),
+      fileComparator: (scope: string, code: string, period: string) => this.fileComparator(scope, code, period),
+      now: new Date(),
+    };
+    const parsed = parseTargetChange(body, ctx);
+    if (!parsed.ok) throw new ApiError(domainErrorAnswer(parsed.error));
+    const event = await this.onPlan(Number(parsed.command.period.slice(0, 4)), req, (state) =>
+      decideTargetChange(parsed.command, state, ctx),
+    );
+    return { ...event.data, position: event.position, eventId: event.eventId };
+  }
+
+  /**
+   * Reads the plan's stream, decides, and appends at the version read; another admin's change
+   * in between makes it read and decide again.
+   */
+  private async onPlan<E extends PlanEvent>(
+    year: number,
+    req: AuthenticatedRequest,
+    decide: (state: PlanState, headPosition: number) => Decision<E>,
+  ): Promise<E & { position: number; eventId: string }> {
+    const streamId = planStreamId(year);
     for (let attempt = 1; ; attempt++) {
       const events = await this.store.readStream(streamId);
       const state = events.reduce(
         (s, e) => evolvePlan(s, { type: e.type, occurredAt: e.occurredAt, data: e.data } as PlanEvent),
         EMPTY_PLAN,
       );
-      const decision = decideClosePeriod(parsed.command, state, {
-        now: new Date(),
-        timeZone: this.reference.timezone,
-        headPosition: await this.store.headPosition(),
-      });
+      // The store's last committed position: a close records it.
+      const decision = decide(state, await this.store.headPosition());
       if (!decision.ok) throw new ApiError(domainErrorAnswer(decision.error));
       const [event] = decision.events;
       try {
@@ -67,10 +124,20 @@ export class PlanController {
             events: [{ ...event, actor: actorOf(req.principal!), schemaVersion: EVENT_SCHEMA_VERSION }],
           },
         ]);
-        return { period: event.data.period, closedPosition: event.data.position, position: stored.position, eventId: stored.eventId };
+        return { ...event, position: stored.position, eventId: stored.eventId };
       } catch (error) {
         if (!(error instanceof StreamVersionConflict) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The comparator the targets file gives (city entries by code; unit entries by code for every unit of their kind). */
+  private fileComparator(scope: string, code: string, period: string): Comparator | null {
+    const key = period.length === 4 ? 'year' : period.slice(5);
+    const entries =
+      scope === 'city'
+        ? this.reference.plan.city
+        : this.reference.plan.unit.filter((t) => t.kind === this.reference.units.get(scope)?.kind);
+    return entries.find((t) => t.code === code && t.period === key)?.comparator ?? null;
   }
 }

@@ -1,5 +1,6 @@
 import { accept, invalidInput, refuse, ruleViolation, type Decision } from '../errors';
 import { checkKnownFields, checkText, type Issues } from '../field-checks';
+import { CITY_KPI_CODES, UNIT_KPI_CODES } from '../kpi-codes';
 import { periodBounds, periodLabel, type Period } from '../periods';
 
 /**
@@ -19,9 +20,26 @@ export type PeriodClosed = {
   };
 };
 
-export type PlanEvent = PeriodClosed;
+/** A target of the plan set, changed or removed (`target: null`), in force from its record time. */
+export type TargetChanged = {
+  readonly type: 'TargetChanged';
+  readonly occurredAt: string;
+  readonly data: {
+    readonly code: string;
+    /** `city` or a unit code. */
+    readonly scope: string;
+    readonly period: string;
+    readonly target: number | null;
+    readonly comparator: Comparator;
+    readonly reason: string;
+  };
+};
 
-export const PLAN_EVENT_TYPES: readonly PlanEvent['type'][] = ['PeriodClosed'];
+export type Comparator = '>=' | '>';
+
+export type PlanEvent = PeriodClosed | TargetChanged;
+
+export const PLAN_EVENT_TYPES: readonly PlanEvent['type'][] = ['PeriodClosed', 'TargetChanged'];
 
 export const planStreamId = (year: number): string => `plan-${year}`;
 
@@ -32,14 +50,23 @@ export interface PeriodClose {
   readonly reason: string | null;
 }
 
-/** The plan's stream folded: its closes by period. */
+/** The plan's stream folded: its closes by period, and the targets changed, by `scope|code|period`. */
 export interface PlanState {
   readonly closes: ReadonlyMap<string, PeriodClose>;
+  readonly targets: ReadonlyMap<string, { readonly target: number | null; readonly comparator: Comparator }>;
 }
 
-export const EMPTY_PLAN: PlanState = { closes: new Map() };
+export const EMPTY_PLAN: PlanState = { closes: new Map(), targets: new Map() };
+
+export const targetKey = (scope: string, code: string, period: string): string => `${scope}|${code}|${period}`;
 
 export function evolvePlan(state: PlanState, event: PlanEvent): PlanState {
+  if (event.type === 'TargetChanged') {
+    const targets = new Map(state.targets);
+    const { scope, code, period, target, comparator } = event.data;
+    targets.set(targetKey(scope, code, period), { target, comparator });
+    return { ...state, targets };
+  }
   const closes = new Map(state.closes);
   closes.set(event.data.period, {
     period: event.data.period,
@@ -47,7 +74,7 @@ export function evolvePlan(state: PlanState, event: PlanEvent): PlanState {
     closedAt: event.occurredAt,
     reason: event.data.reason ?? null,
   });
-  return { closes };
+  return { ...state, closes };
 }
 
 /** `2025`, `2025-Q1`, `2025-03` as a period; null for anything else. */
@@ -101,5 +128,79 @@ export function decideClosePeriod(
     type: 'PeriodClosed',
     occurredAt: ctx.now.toISOString(),
     data: { period: label, position: ctx.headPosition, ...(command.reason ? { reason: command.reason } : {}) },
+  });
+}
+
+export interface ChangeTarget {
+  readonly code: string;
+  readonly scope: string;
+  readonly period: string;
+  readonly target: number | null;
+  readonly comparator?: Comparator;
+  readonly reason: string;
+}
+
+export interface TargetContext {
+  /** Unit codes by kind: only zones and districts carry unit KPIs. */
+  readonly unitKinds: ReadonlyMap<string, string>;
+  /** The comparator the targets file gives a code and period, if it gives one. */
+  readonly fileComparator: (scope: string, code: string, period: string) => Comparator | null;
+  readonly now: Date;
+}
+
+/** A target change from a request body, or every bad field named. */
+export function parseTargetChange(
+  body: Record<string, unknown>,
+  ctx: TargetContext,
+): { ok: true; command: ChangeTarget } | { ok: false; error: ReturnType<typeof invalidInput> } {
+  const issues: Issues = [];
+  checkKnownFields(issues, '', body, ['code', 'scope', 'period', 'target', 'comparator', 'reason']);
+  const scope = body.scope;
+  const kind = typeof scope === 'string' ? ctx.unitKinds.get(scope) : undefined;
+  if (scope !== 'city' && kind !== 'zone' && kind !== 'district')
+    issues.push({ field: 'scope', message: 'must be city, or the code of a zone or district' });
+  const codes: readonly string[] = scope === 'city' ? CITY_KPI_CODES : UNIT_KPI_CODES;
+  if (typeof body.code !== 'string' || !codes.includes(body.code) || body.code === 'unit.signed_total_wan') {
+    issues.push({ field: 'code', message: scope === 'city' ? 'must be a city KPI code' : 'must be a unit KPI code with a target' });
+  }
+  if (typeof body.period !== 'string' || !parsePeriodLabel(body.period)) {
+    issues.push({ field: 'period', message: 'must be a year (2025), a quarter (2025-Q1) or a month (2025-03)' });
+  }
+  const share = typeof body.code === 'string' && body.code.endsWith('_share');
+  if (
+    body.target !== null &&
+    (typeof body.target !== 'number' || !Number.isFinite(body.target) || body.target < 0 || (share && body.target > 1))
+  ) {
+    issues.push({
+      field: 'target',
+      message: share ? 'must be a share from 0 to 1, or null to remove it' : 'must be a number ≥ 0, or null to remove it',
+    });
+  }
+  if (body.comparator !== undefined && body.comparator !== '>=' && body.comparator !== '>')
+    issues.push({ field: 'comparator', message: "must be '>=' or '>'" });
+  checkText(issues, 'reason', body.reason, true, { multiline: true });
+  if (issues.length > 0) return { ok: false, error: invalidInput(issues) };
+  return {
+    ok: true,
+    command: {
+      code: body.code as string,
+      scope: scope as string,
+      period: body.period as string,
+      target: body.target as number | null,
+      ...(body.comparator ? { comparator: body.comparator as Comparator } : {}),
+      reason: (body.reason as string).trim(),
+    },
+  };
+}
+
+/** A target change is always accepted; its comparator is the one given, else the one in force, else `>=`. */
+export function decideTargetChange(command: ChangeTarget, state: PlanState, ctx: TargetContext): Decision<TargetChanged> {
+  const inForce =
+    state.targets.get(targetKey(command.scope, command.code, command.period))?.comparator ??
+    ctx.fileComparator(command.scope, command.code, command.period);
+  return accept({
+    type: 'TargetChanged',
+    occurredAt: ctx.now.toISOString(),
+    data: { ...command, comparator: command.comparator ?? inForce ?? '>=' },
   });
 }
