@@ -244,6 +244,25 @@ describe('the cockpit in a real browser', () => {
       `初报 ${shown('signed_total_wan', api1.reported)} · 修订 +${shown('signed_total_wan', 123_456)}`,
     );
     await shot(page, '15-驾驶舱-关账季度');
+
+    // A changed target: the open board shows it and its history, with who changed it and why.
+    const changed = await admin.request('POST', '/v1/targets/changes', {
+      code: 'signed_total_wan',
+      scope: 'city',
+      period: '2025-Q1',
+      target: 30_000_000,
+      reason: '按一季度实际调整',
+    });
+    expect(changed.status).toBe(201);
+    const history = page.locator('.kpi-card[data-code="signed_total_wan"] details.target-history');
+    await history.waitFor({ timeout: 5_000 });
+    await history.locator('summary').click();
+    expect(await history.locator('li').allTextContents()).toEqual([
+      `> ${shown('signed_total_wan', 28_000_000)} · 年度计划`,
+      expect.stringMatching(
+        new RegExp(`^> ${shown('signed_total_wan', 30_000_000)} · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d 系统管理员：按一季度实际调整$`),
+      ),
+    ]);
     await context.close();
   });
 

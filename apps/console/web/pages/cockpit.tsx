@@ -21,6 +21,14 @@ export interface Kpi {
   /** For a closed period: the value at the close (初报) and what has moved it since (修订). */
   readonly reported?: number | null;
   readonly restated?: number | null;
+  /** The targets file's entry, then each change recorded by the report's time. */
+  readonly targetHistory?: ReadonlyArray<{
+    target: number | null;
+    comparator: '>=' | '>' | null;
+    actorName: string | null;
+    reason: string | null;
+    recordedAt: string | null;
+  }>;
 }
 
 interface KpiReport {
@@ -401,6 +409,23 @@ function KpiCard({ kpi, elapsed }: { kpi: Kpi; elapsed: number }) {
       <p class="kpi-target">
         {kpi.target === null ? '本期无目标' : `目标 ${comparatorSign(kpi.comparator)} ${formatKpiValue(kpi.code, kpi.target)}`}
       </p>
+      {kpi.targetHistory?.some((h) => h.recordedAt !== null) ? (
+        <details class="target-history">
+          <summary>目标已调整</summary>
+          <ol>
+            {kpi.targetHistory.map((h, i) => (
+              <li key={i}>
+                {h.target === null ? '取消目标' : `${comparatorSign(h.comparator)} ${formatKpiValue(kpi.code, h.target)}`}
+                <span class="muted">
+                  {h.recordedAt === null
+                    ? ' · 年度计划'
+                    : ` · ${formatTime(h.recordedAt)} ${h.actorName ?? ''}${h.reason ? `：${h.reason}` : ''}`}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </details>
+      ) : null}
       {kpi.target !== null ? (
         <div
           class="bar"
