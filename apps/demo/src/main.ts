@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { KPI_STATUS_NAMES } from '@app/domain';
+import { KPI_STATUS_NAMES, periodBounds } from '@app/domain';
 import { adminKeyFromFile, loadConfig } from '@app/platform';
 import type { KpiResult } from '@app/read-models';
 import { loadReferenceData } from '@app/reference-data';
-import { syntheticYear } from '@app/synthetic';
+import { integrityCases, syntheticYearParts, type Command } from '@app/synthetic';
 
 /**
  * `npm run demo` (with the system running, e.g. `npm start`; or `npm start -- --demo`):
@@ -29,24 +29,53 @@ async function main(): Promise<void> {
 
   const reference = loadReferenceData();
   const year = reference.plan.year;
-  const commands = syntheticYear(reference, { seed: option('seed', 2025), year, projects: option('projects', 3000), notAfter: new Date() });
-  console.log(`posting ${commands.length} commands of a synthetic ${year} (seed ${option('seed', 2025)}) to ${ingest}…`);
+  const parts = syntheticYearParts(reference, {
+    seed: option('seed', 2025),
+    year,
+    projects: option('projects', 3000),
+    notAfter: new Date(),
+  });
+  const all = [...parts.ordered, ...parts.late, ...parts.corrections];
+  const planted = integrityCases(reference, all, new Date().toISOString());
+  console.log(`posting ${all.length + planted.length} commands of a synthetic ${year} (seed ${option('seed', 2025)}) to ${ingest}…`);
   let position = 0;
   const refused = new Map<string, number>();
   const started = Date.now();
-  for (let i = 0; i < commands.length; i += 1000) {
-    const response = await fetch(`${ingest}/v1/batch`, {
+  const post = async (commands: readonly Command[]) => {
+    for (let i = 0; i < commands.length; i += 1000) {
+      const response = await fetch(`${ingest}/v1/batch`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ commands: commands.slice(i, i + 1000) }),
+      });
+      if (response.status !== 200) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
+      const { results } = (await response.json()) as {
+        results: { status: number; body: { position?: number; error?: { code: string } } }[];
+      };
+      for (const r of results) {
+        if (r.status === 201) position = Math.max(position, r.body.position!);
+        else refused.set(r.body.error?.code ?? String(r.status), (refused.get(r.body.error?.code ?? String(r.status)) ?? 0) + 1);
+      }
+    }
+  };
+  // The first two quarters as the bureau reports them: recorded by the deadline, then closed (关账);
+  // what comes after — late entries, corrections, the planted cases — is what the close makes visible.
+  let next = 0;
+  for (const quarter of [1, 2] as const) {
+    const end = periodBounds({ kind: 'quarter', year, quarter }, reference.timezone).end.getTime();
+    const upTo = parts.ordered.findIndex((c, i) => i >= next && Date.parse(c.occurredAt) >= end);
+    const stop = upTo < 0 ? parts.ordered.length : upTo;
+    await post(parts.ordered.slice(next, stop));
+    next = stop;
+    const close = await fetch(`${ingest}/v1/periods/${year}-Q${quarter}/close`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ commands: commands.slice(i, i + 1000) }),
+      body: JSON.stringify({ reason: `${quarter === 1 ? '一' : '二'}季度关账` }),
     });
-    if (response.status !== 200) throw new Error(`batch answered ${response.status}: ${await response.text()}`);
-    const { results } = (await response.json()) as { results: { status: number; body: { position?: number; error?: { code: string } } }[] };
-    for (const r of results) {
-      if (r.status === 201) position = Math.max(position, r.body.position!);
-      else refused.set(r.body.error?.code ?? String(r.status), (refused.get(r.body.error?.code ?? String(r.status)) ?? 0) + 1);
-    }
+    console.log(`closed ${year}-Q${quarter}: ${close.status === 201 ? 'ok' : `${close.status} ${await close.text()}`}`);
   }
+  await post(parts.ordered.slice(next));
+  await post([...parts.late, ...parts.corrections, ...planted]);
   console.log(
     `stored through position ${position} in ${((Date.now() - started) / 1000).toFixed(1)} s${refused.size ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`,
   );
@@ -60,6 +89,8 @@ async function main(): Promise<void> {
     `\nunits with a major project (unit.mega_signed_count met): ${mega.filter((k) => k.status === 'met').length} of ${mega.length}`,
   );
   console.log(`\nthe cockpit (驾驶舱): http://${host}:${config.consolePort}/#/cockpit?period=${year}`);
+  console.log(`Q1 as reported and restated: http://${host}:${config.consolePort}/#/cockpit?period=${year}-Q1`);
+  console.log(`数据质量: http://${host}:${config.consolePort}/#/quality`);
   console.log(
     `more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/reports/monthly.xlsx?year=${year}&month=6, ${query}/docs`,
   );

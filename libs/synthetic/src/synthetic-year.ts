@@ -75,6 +75,18 @@ const SURNAMES = ['华', '中', '新', '宇', '远', '恒', '天', '瑞', '鼎',
 const SUFFIXES = ['科技', '实业', '智能', '新能源', '生物医药', '材料', '电子', '汽车', '供应链', '数据'];
 
 export function syntheticYear(reference: ReferenceCatalog, options: SyntheticYearOptions): Command[] {
+  const { ordered, late, corrections } = syntheticYearParts(reference, options);
+  return [...ordered, ...late, ...corrections];
+}
+
+/** A synthetic year in three parts: recorded on time (in business-time order), recorded late, and the corrections. */
+export interface SyntheticYearParts {
+  readonly ordered: Command[];
+  readonly late: Command[];
+  readonly corrections: Command[];
+}
+
+export function syntheticYearParts(reference: ReferenceCatalog, options: SyntheticYearOptions): SyntheticYearParts {
   const random = seededRandom(options.seed);
   const between = (min: number, max: number) => min + random() * (max - min);
   const yearStart = Date.parse(`${options.year}-01-01T00:00:00+08:00`);
@@ -201,5 +213,56 @@ export function syntheticYear(reference: ReferenceCatalog, options: SyntheticYea
   // A project's commands keep their order under a stable sort (each is later than the one before).
   ordered.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
   late.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
-  return [...ordered, ...late, ...corrections];
+  return { ordered, late, corrections };
+}
+
+/**
+ * What integrity checks look for, in realistic small numbers, planted in a synthetic year:
+ * signed amounts raised to 130 %, quarter-end signings moved into the next quarter, and
+ * investors whose signed project another unit also claims (重复统计). Corrections are dated `at`.
+ */
+export function integrityCases(reference: ReferenceCatalog, commands: readonly Command[], at: string, seed = 7): Command[] {
+  const random = seededRandom(seed);
+  const leads = new Map(commands.filter((c) => c.type === 'RegisterLead').map((c) => [c.projectId as string, c]));
+  const signings = commands.filter((c) => c.type === 'SignProject');
+  const units = [...reference.units.keys()];
+  const out: Command[] = [];
+  for (const signing of signings.filter(() => random() < 0.004)) {
+    out.push({
+      type: 'CorrectProject',
+      projectId: signing.projectId,
+      changes: { signedAmountWan: Math.round((signing.signedAmountWan as number) * 1.3) },
+      reason: '补充协议增资',
+      occurredAt: at,
+    });
+  }
+  const quarterEnd = signings.filter((s) => {
+    const local = new Date(Date.parse(s.occurredAt) + 8 * 3_600_000);
+    const month = local.getUTCMonth() + 1;
+    return month % 3 === 0 && local.getUTCDate() >= 24 && month < 12;
+  });
+  for (const signing of quarterEnd.filter(() => random() < 0.08)) {
+    out.push({
+      type: 'CorrectProject',
+      projectId: signing.projectId,
+      changes: { signedAt: new Date(Date.parse(signing.occurredAt) + 10 * DAY).toISOString() },
+      reason: '签约仪式延期，按实际签约日期更正',
+      occurredAt: at,
+    });
+  }
+  for (const signing of signings.filter(() => random() < 0.003)) {
+    const lead = leads.get(signing.projectId as string)!;
+    const projectId = randomUUID();
+    const unit = units.find((u) => u !== lead.unit && reference.units.get(u)!.kind !== 'special')!;
+    out.push(
+      { ...lead, projectId, unit, name: `${lead.name as string}（${reference.units.get(unit)!.name}）` },
+      {
+        type: 'SignProject',
+        projectId,
+        signedAmountWan: signing.signedAmountWan,
+        occurredAt: new Date(Date.parse(signing.occurredAt) + DAY).toISOString(),
+      },
+    );
+  }
+  return out;
 }
