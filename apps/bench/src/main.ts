@@ -61,6 +61,7 @@ const TARGETS: Record<string, string> = {
   kpi_query_p99_ms: '≤ 10',
   kpi_query_p99_under_load_ms: '≤ 25',
   asof_query_ms: '≤ 1,000',
+  kpi_changes_year_ms: '< 3,000',
   baseline_pg_events_per_s: '—',
   ours_append_events_per_s: '≥ peer',
   peer_append_events_per_s: '—',
@@ -258,6 +259,12 @@ async function main(): Promise<void> {
         );
         log('asOf queries');
         figures.asof_query_ms = await repeat(RUNS, async () => p(await queryLatencies(queryApi, asOfPaths, 2), 0.5));
+        // What moved the year's signed total over the whole store: every signing and correction of the year.
+        log('KPI changes over the year');
+        const before = new Date(rows[0].first.getTime() - 1).toISOString();
+        figures.kpi_changes_year_ms = await repeat(RUNS, async () =>
+          p(await queryLatencies(queryApi, [`/v1/kpis/changes?year=${year}&code=signed_total_wan&from=${before}`], 1), 0.5),
+        );
         console.log(`\nlarge store: ${large.events} events, ${SIZES.largeProjects} projects`);
       } finally {
         await queryOnly.stop();

@@ -46,6 +46,21 @@ export class Projector {
     await ensureTopics(this.kafka, this.options.topicPrefix, this.options.partitions);
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();
+    // A broker that has just started may not know the group's topics for a moment (kafkajs
+    // answers UNKNOWN_TOPIC_OR_PARTITION, retriable): join again shortly instead of failing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.joinGroup();
+        return;
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || attempt >= 5) throw error;
+        await this.consumer?.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+
+  private async joinGroup(): Promise<void> {
     // A restarted projector must not wait long for its predecessor's session to expire (kafkajs:
     // 30 s): 6 s is the broker's smallest session by default; heartbeats go every second and
     // after every chunk. A clean stop leaves the group at once.

@@ -74,10 +74,29 @@ export class KpiChanges {
     };
   }
 
+  /** The KPI's value as recorded at `asOf`: a facts KPI from its own expression alone, the others from the report. */
   private async actual(query: KpiChangesQuery, asOf: Date): Promise<number | null> {
-    const kpiQuery = { period: query.period, asOf, now: asOf };
-    const results = query.scope === 'city' ? await this.kpis.city(kpiQuery) : await this.kpis.units(kpiQuery);
-    return results.find((r) => r.code === query.code && r.scope === query.scope)?.actual ?? null;
+    if (query.code === 'outbound_activity_count' || query.code === 'fund_invested_count') {
+      const results = await this.kpis.city({ period: query.period, asOf, now: asOf });
+      return results.find((r) => r.code === query.code)?.actual ?? null;
+    }
+    const { num, den } = await this.sums(query, asOf);
+    return den === null ? num : den === 0 ? null : num / den;
+  }
+
+  /** A facts KPI's sum over the projects as recorded at `asOf` (a share: its numerator and base). */
+  private async sums(query: KpiChangesQuery, asOf: Date): Promise<{ num: number; den: number | null }> {
+    const { num, den } = this.expressions(query, 'f');
+    const params = this.params(query);
+    params[2] = asOf;
+    const { rows } = await this.pool.query(
+      `WITH ${TYPED_PARAMS}
+       SELECT coalesce(sum(${num}), 0) AS num${den ? `, coalesce(sum(${den}), 0) AS den` : ''}
+         FROM ${quoteIdent(this.schema)}.project_facts f
+        WHERE ${validity(asOf)} AND ((f.signed_at >= $1 AND f.signed_at < $2) OR (f.started_at >= $1 AND f.started_at < $2))`,
+      params,
+    );
+    return { num: Number(rows[0].num), den: den ? Number(rows[0].den) : null };
   }
 
   private async contributions(query: KpiChangesQuery): Promise<Contribution[]> {
@@ -140,18 +159,9 @@ export class KpiChanges {
     if (!den) return rows.map((r) => contribution(r, Number(r.num_delta)));
 
     // A share: the running numerator and base from their values at `from`.
-    const column: FactColumn = (name) => `f.${name}`;
-    const base = FACT_KPIS[query.code](column);
-    const params = this.params(query);
-    const { rows: start } = await this.pool.query(
-      `WITH ${TYPED_PARAMS}
-       SELECT coalesce(sum(${base.num}), 0) AS num, coalesce(sum(${base.den}), 0) AS den
-         FROM ${s}.project_facts f
-        WHERE ${validity(query.from)}`,
-      params,
-    );
-    let num = Number(start[0].num);
-    let total = Number(start[0].den);
+    const start = await this.sums(query, query.from);
+    let num = start.num;
+    let total = start.den ?? 0;
     const share = () => (total === 0 ? 0 : round10(num / total));
     return rows.flatMap((r) => {
       const was = share();
