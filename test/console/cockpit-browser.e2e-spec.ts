@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { syntheticYear } from '@app/synthetic';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
-import { SCREENSHOTS, launchBrowser } from '../support/browser';
+import { DESKTOP, PHONE, launchBrowser, logIn, screenshot } from '../support/browser';
 import { reference } from '../support/fixtures';
 
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 const STATUS_WORDS: Record<string, string> = { met: '达标', on_track: '序时推进', behind: '滞后' };
 const LATE = randomUUID();
 const DUPLICATES = [randomUUID(), randomUUID()];
@@ -93,17 +90,10 @@ describe('the cockpit in a real browser', () => {
     if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body;
   };
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = screenshot;
 
-  async function leaderBoard(viewport = DESKTOP, hash = ''): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ acceptDownloads: true, viewport, locale: 'zh-CN' });
-    const page = await context.newPage();
-    await page.goto(`${stack.url}/${hash}`);
-    await page.getByLabel('用户名', { exact: true }).fill('leader');
-    await page.getByLabel('密码', { exact: true }).fill('a long passphrase');
-    await page.getByRole('button', { name: '登录' }).click();
-    return { context, page };
-  }
+  const leaderBoard = (viewport = DESKTOP, hash = '') =>
+    logIn(browser, stack.url, { username: 'leader', password: 'a long passphrase' }, { viewport, hash });
 
   /** Waits until the board is drawn for the period, and answers its cards as the page shows them. */
   async function cards(page: Page, period: string, scope = 'city') {

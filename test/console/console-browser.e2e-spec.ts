@@ -3,15 +3,12 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
-import { SCREENSHOTS, launchBrowser } from '../support/browser';
+import { DESKTOP, PHONE, SCREENSHOTS, launchBrowser, logIn, screenshot } from '../support/browser';
 import { ledgerFile, ledgerRow } from '../support/ledger';
-
-const DESKTOP = { width: 1366, height: 768 };
 
 /** Waits (up to 15 s) until the locator shows; with `text`, until one of its matches holds that text. */
 const shows = (locator: Locator, text?: string) =>
   (text === undefined ? locator : locator.filter({ hasText: text })).first().waitFor({ state: 'visible', timeout: 15_000 });
-const PHONE = { width: 390, height: 844 };
 
 describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', () => {
   let stack: ConsoleStack;
@@ -42,23 +39,18 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await stack?.close();
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = screenshot;
 
   async function loggedIn(
     username: string,
     options: { viewport?: typeof DESKTOP; address?: string } = {},
   ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({
-      acceptDownloads: true,
-      viewport: options.viewport ?? DESKTOP,
-      locale: 'zh-CN',
-      extraHTTPHeaders: { 'x-forwarded-for': options.address ?? '192.0.2.50' },
-    });
-    const page = await context.newPage();
-    await page.goto(stack.url);
-    await page.getByLabel('用户名', { exact: true }).fill(username);
-    await page.getByLabel('密码', { exact: true }).fill('a long passphrase');
-    await page.getByRole('button', { name: '登录' }).click();
+    const { context, page } = await logIn(
+      browser,
+      stack.url,
+      { username, password: 'a long passphrase' },
+      { viewport: options.viewport, address: options.address ?? '192.0.2.50' },
+    );
     await shows(page.getByRole('button', { name: '退出' }));
     return { context, page };
   }

@@ -121,15 +121,21 @@ export class ReadController {
   })
   async flags(@Query(checkedQuery) query: QualityFlagsQuery, @Req() req: AuthenticatedRequest) {
     const unit = this.visibleUnit(query.unit, req.principal!) ?? undefined;
-    return this.qualityFlags.list({
-      asOf: asOfOf(query),
-      rule: query.rule as QualityRule | undefined,
-      unit,
-      period: query.period || undefined,
-      units: projectScopeOf(req.principal!).units,
-      cursor: query.cursor || undefined,
-      limit: integerParam(query.limit) ?? 50,
-    });
+    const asOf = asOfOf(query);
+    // The current flags are kept like the current reports; flags as of a past time are derived on demand.
+    const all = (await this.answer('quality-flags', asOf, undefined, () => this.qualityFlags.all(asOf))).value;
+    return this.qualityFlags.list(
+      {
+        asOf,
+        rule: query.rule as QualityRule | undefined,
+        unit,
+        period: query.period || undefined,
+        units: projectScopeOf(req.principal!).units,
+        cursor: query.cursor || undefined,
+        limit: integerParam(query.limit) ?? 50,
+      },
+      all,
+    );
   }
 
   @Get('kpis/trend')

@@ -35,6 +35,22 @@ const FACT_EVENT_TYPES = ['LeadRegistered', 'ProjectSigned', 'ProjectStarted', '
  */
 const TYPED_PARAMS = `typed AS (SELECT $1::timestamptz, $2::timestamptz, $3::timestamptz, $4::bigint, $5::bigint, $6::text, $7::text, $8::bigint, $9::timestamptz)`;
 
+/** The city KPIs not summed over project facts alone. */
+const OTHER_CITY_KPIS = new Set(['outbound_activity_count', 'fund_invested_count', 'inbound_enterprise_count']);
+
+/**
+ * The change points of a query's `points` (project_id, at, key, type: the event type, or null
+ * for a facts row) with the event that made each — of that project, recorded in that
+ * millisecond (the last one for a facts row) — in position order.
+ */
+const attributed = (key: string) =>
+  `SELECT DISTINCT ON (x.project_id, x.at, x.type) x.project_id, ${key} AS key,
+          e.event_id, e.type, e.position, e.recorded_at, e.occurred_at, e.actor
+     FROM points x JOIN events e ON e.stream_id = 'project-' || x.project_id
+                               AND e.recorded_at >= x.at AND e.recorded_at < x.at + interval '1 millisecond'
+                               AND (e.type = x.type OR (x.type IS NULL AND e.type IN (${FACT_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})))
+    ORDER BY x.project_id, x.at, x.type, e.position DESC`;
+
 /** Shares are compared to 10 decimals (contract §9). */
 const round10 = (x: number) => Math.round(x * 1e10) / 1e10;
 
@@ -54,10 +70,10 @@ export class KpiChanges {
     private readonly schema: string = LIVE_SCHEMA,
   ) {}
 
-  /** Whether the code's changes are broken down per event (the others: inbound_enterprise_count, unit.fund_landed_count). */
+  /** Whether the code's changes are broken down per event: every KPI of contract §3. */
   static supports(code: string, scope: string): boolean {
-    if (scope === 'city') return code in FACT_KPIS || code === 'outbound_activity_count' || code === 'fund_invested_count';
-    return code in UNIT_FACT_KPIS;
+    if (scope === 'city') return code in FACT_KPIS || OTHER_CITY_KPIS.has(code);
+    return code in UNIT_FACT_KPIS || code === 'unit.fund_landed_count';
   }
 
   async changes(query: KpiChangesQuery) {
@@ -76,9 +92,10 @@ export class KpiChanges {
 
   /** The KPI's value as recorded at `asOf`: a facts KPI from its own expression alone, the others from the report. */
   private async actual(query: KpiChangesQuery, asOf: Date): Promise<number | null> {
-    if (query.code === 'outbound_activity_count' || query.code === 'fund_invested_count') {
-      const results = await this.kpis.city({ period: query.period, asOf, now: asOf });
-      return results.find((r) => r.code === query.code)?.actual ?? null;
+    if (OTHER_CITY_KPIS.has(query.code) || query.code === 'unit.fund_landed_count') {
+      const kpiQuery = { period: query.period, asOf, now: asOf };
+      const results = query.scope === 'city' ? await this.kpis.city(kpiQuery) : await this.kpis.units(kpiQuery);
+      return results.find((r) => r.code === query.code && r.scope === query.scope)?.actual ?? null;
     }
     const { num, den } = await this.sums(query, asOf);
     return den === null ? num : den === 0 ? null : num / den;
@@ -102,7 +119,119 @@ export class KpiChanges {
   private async contributions(query: KpiChangesQuery): Promise<Contribution[]> {
     if (query.code === 'outbound_activity_count') return this.activityContributions(query);
     if (query.code === 'fund_invested_count') return this.fundContributions(query);
+    if (query.code === 'inbound_enterprise_count') return this.inboundContributions(query);
+    if (query.code === 'unit.fund_landed_count') return this.fundLandedContributions(query);
     return this.factContributions(query);
+  }
+
+  /**
+   * Distinct investors with an inbound visit in the period: a project joins with its first such
+   * visit recorded, under its investor's identity; a correction of the investor moves a member
+   * from one identity to another. Each project's membership and identity are followed from
+   * `from` through its events in position order; an event's delta is the change in the number
+   * of identities with at least one member.
+   */
+  private async inboundContributions(query: KpiChangesQuery): Promise<Contribution[]> {
+    const s = quoteIdent(this.schema);
+    const { start, end } = countedWindow({ period: query.period }, this.reference.timezone);
+    const first = `first AS (SELECT DISTINCT ON (project_id) project_id, recorded_at FROM ${s}.visits
+                     WHERE direction = 'inbound' AND occurred_at >= $1 AND occurred_at < $2 ORDER BY project_id, recorded_at)`;
+    const { rows: points } = await this.pool.query(
+      `WITH ${first},
+       points AS (
+         SELECT project_id, recorded_at AS at, NULL::text AS key, 'VisitRecorded' AS type FROM first WHERE recorded_at > $3 AND recorded_at <= $4
+         UNION ALL
+         SELECT n.project_id, n.valid_from, n.investor_key, NULL
+           FROM ${s}.project_facts n
+           LEFT JOIN ${s}.project_facts p ON p.project_id = n.project_id AND p.valid_to = n.valid_from AND p.valid_from < p.valid_to
+          WHERE n.valid_from > $3 AND n.valid_from <= $4 AND (n.valid_to IS NULL OR n.valid_to > n.valid_from)
+            AND n.investor_key IS DISTINCT FROM p.investor_key
+       )
+       ${attributed('x.key')}`,
+      [start, end, query.from, query.to],
+    );
+    points.sort((a, b) => Number(a.position) - Number(b.position));
+    const projects = [...new Set(points.map((r) => r.project_id as string))];
+    const { rows: initial } = await this.pool.query(
+      `WITH ${first}
+       SELECT f.project_id, f.investor_key, v.recorded_at <= $3 AS member
+         FROM ${s}.project_facts f LEFT JOIN first v ON v.project_id = f.project_id
+        WHERE ${validity(query.from)} AND f.project_id = ANY($4::uuid[])`,
+      [start, end, query.from, projects],
+    );
+    const state = new Map(initial.map((r) => [r.project_id as string, { key: r.investor_key as string, member: r.member === true }]));
+    const keys = [...new Set([...initial.map((r) => r.investor_key), ...points.map((r) => r.key)].filter((k) => k !== null))];
+    const { rows: counted } = await this.pool.query(
+      `WITH ${first}
+       SELECT f.investor_key, count(*)::int AS members
+         FROM first v JOIN ${s}.project_facts f ON f.project_id = v.project_id AND ${validity(query.from)}
+        WHERE v.recorded_at <= $3 AND f.investor_key = ANY($4::text[])
+        GROUP BY 1`,
+      [start, end, query.from, keys],
+    );
+    const members = new Map<string, number>(counted.map((r) => [r.investor_key, r.members]));
+    const add = (key: string, by: number) => {
+      const was = members.get(key) ?? 0;
+      members.set(key, was + by);
+      return (was === 0 && by > 0 ? 1 : 0) - (was + by === 0 && by < 0 ? 1 : 0);
+    };
+    return points.flatMap((r) => {
+      const project = state.get(r.project_id) ?? { key: r.key as string, member: false };
+      state.set(r.project_id, project);
+      let delta = 0;
+      if (r.key === null) {
+        if (!project.member) delta += add(project.key, 1);
+        project.member = true;
+      } else {
+        if (project.member && project.key !== undefined) delta += add(project.key, -1) + add(r.key, 1);
+        project.key = r.key;
+      }
+      return delta === 0 ? [] : [contribution(r, delta)];
+    });
+  }
+
+  /**
+   * The unit's projects signed in the period that have a fund investment recorded (any time):
+   * each project's two conditions are followed from `from` through its events in position
+   * order — a facts row can make it signed in the period and of the unit (or no longer), its
+   * first fund investment recorded gives it the investment; it counts while both hold.
+   */
+  private async fundLandedContributions(query: KpiChangesQuery): Promise<Contribution[]> {
+    const s = quoteIdent(this.schema);
+    const { start, end } = countedWindow({ period: query.period }, this.reference.timezone);
+    const counted = (alias: string) => `(${alias}.signed_at >= $1 AND ${alias}.signed_at < $2 AND ${alias}.unit = $5)`;
+    const first = `first AS (SELECT DISTINCT ON (project_id) project_id, recorded_at FROM ${s}.fund_investments ORDER BY project_id, recorded_at)`;
+    const { rows: points } = await this.pool.query(
+      `WITH ${first},
+       points AS (
+         SELECT project_id, recorded_at AS at, NULL::boolean AS key, 'FundInvestmentMade' AS type FROM first WHERE recorded_at > $3 AND recorded_at <= $4
+         UNION ALL
+         SELECT n.project_id, n.valid_from, ${counted('n')}, NULL
+           FROM ${s}.project_facts n
+          WHERE n.valid_from > $3 AND n.valid_from <= $4 AND (n.valid_to IS NULL OR n.valid_to > n.valid_from)
+       )
+       ${attributed('x.key')}`,
+      [start, end, query.from, query.to, query.scope],
+    );
+    points.sort((a, b) => Number(a.position) - Number(b.position));
+    const projects = [...new Set(points.map((r) => r.project_id as string))];
+    const { rows: initial } = await this.pool.query(
+      `WITH ${first}
+       SELECT f.project_id, ${counted('f')} AS counted, coalesce(v.recorded_at <= $3, false) AS funded
+         FROM ${s}.project_facts f LEFT JOIN first v ON v.project_id = f.project_id
+        WHERE ${validity(query.from)} AND f.project_id = ANY($4::uuid[])`,
+      [start, end, query.from, projects, query.scope],
+    );
+    const state = new Map(initial.map((r) => [r.project_id as string, { counted: r.counted === true, funded: r.funded === true }]));
+    return points.flatMap((r) => {
+      const project = state.get(r.project_id) ?? { counted: false, funded: false };
+      state.set(r.project_id, project);
+      const was = project.counted && project.funded ? 1 : 0;
+      if (r.key === null) project.funded = true;
+      else project.counted = r.key === true;
+      const delta = (project.counted && project.funded ? 1 : 0) - was;
+      return delta === 0 ? [] : [contribution(r, delta)];
+    });
   }
 
   /** $1, $2 the period; $3 from; $4–$6 the city thresholds; $7 the unit, $8 its mega threshold; $9 to. */

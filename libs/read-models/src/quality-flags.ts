@@ -44,12 +44,16 @@ export class QualityFlags {
     return { ...DEFAULT_QUALITY_THRESHOLDS, ...this.reference.plan.quality };
   }
 
-  async list(query: QualityQuery): Promise<{ items: Array<Omit<QualityFlag, 'position'>>; nextCursor: string | null }> {
-    const all = await this.all(query.asOf);
+  /** A page of the flags (`all`: the flags as of the query's time when already known). */
+  async list(
+    query: QualityQuery,
+    all?: readonly QualityFlag[],
+  ): Promise<{ items: Array<Omit<QualityFlag, 'position'>>; nextCursor: string | null }> {
+    all ??= await this.all(query.asOf);
     const [afterPosition, afterId] = query.cursor
       ? [Number(query.cursor.split('_')[0]), query.cursor.slice(query.cursor.indexOf('_') + 1)]
       : [-1, ''];
-    const chosen = all.filter(
+    const chosen = all!.filter(
       (f) =>
         (!query.rule || f.rule === query.rule) &&
         (!query.unit || f.units.includes(query.unit)) &&

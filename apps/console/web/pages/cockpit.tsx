@@ -257,8 +257,10 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   useEffect(() => {
     void chartsModule.then((module) => setCharts(() => module));
   }, []);
+  const drawn = board !== null && charts !== null;
   useEffect(() => {
     setFlagCounts(null);
+    if (!drawn) return;
     const params = new URLSearchParams({ period: flagYear });
     if (view.date) params.set('asOf', asOfOfDate(view.date));
     allFlags(params).then(
@@ -269,7 +271,7 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
       },
       () => setFlagCounts(new Map()),
     );
-  }, [flagYear, view.date]);
+  }, [flagYear, view.date, drawn]);
 
   const go = (change: Partial<View>) => {
     location.hash = hrefOf({ ...view, ...change });

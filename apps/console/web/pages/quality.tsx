@@ -1,17 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { QualityFlag } from '../../../../libs/domain/src/quality/quality';
 import { api } from '../api';
 import { SelectField, formatTime } from '../form';
 import { nameIn, type Reference } from '../session';
 
-interface Flag {
-  readonly id: string;
-  readonly rule: string;
-  readonly period: string;
-  readonly units: readonly string[];
-  readonly projectIds: readonly string[];
-  readonly eventIds: readonly string[];
-  readonly detail: Readonly<Record<string, unknown>>;
-}
+/** A flag as the read API answers it. */
+type Flag = Omit<QualityFlag, 'position'>;
 
 /** The rules of contract §9 as the bureau names them. */
 export const RULE_NAMES: Readonly<Record<string, string>> = {
