@@ -180,6 +180,15 @@ describe('closing a period; reported and restated (real pipeline)', () => {
     ]);
     expect(changes.contributions[0]).toMatchObject({ actor: { kind: 'team' }, occurredAt: '2025-03-15T02:00:00.000Z' });
 
+    // A count: signings from the Yangtze River Delta (every investor here) in Q1.
+    const count = await pipeline.get('/v1/kpis/changes?year=2025&quarter=1&code=region_signed_count.yrd');
+    expect([count.from.actual, count.to.actual, count.delta]).toEqual([2, 3, 1]);
+    expect(count.contributions.map((c: Record<string, unknown>) => [c.projectId, c.delta])).toEqual([
+      [p3, 1],
+      [p2, -1],
+      [p4, 1],
+    ]);
+
     // The share KPI: p4 (sector other) takes the emerging and future share from 1 to 2/3.
     const share = await pipeline.get('/v1/kpis/changes?year=2025&quarter=1&code=emerging_future_share');
     expect(share.delta).toBe(-0.3333333333);
