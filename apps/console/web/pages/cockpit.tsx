@@ -1,9 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { KPI_STATUS_NAMES, STAGE_NAMES } from '../../../../libs/domain/src/labels';
-import { elapsedShare, type Period } from '../../../../libs/domain/src/periods';
+import { elapsedShare, localDate, type Period } from '../../../../libs/domain/src/periods';
+import { parsePeriodLabel } from '../../../../libs/domain/src/plan/plan';
 import { rankUnits, type UnitRank } from '../../../../libs/domain/src/ranking';
 import { api } from '../api';
-import { formatTime } from '../form';
+import { formatTime, nowInShanghai } from '../form';
 import { nameIn, type Reference } from '../session';
 import { allFlags } from './quality';
 
@@ -95,7 +96,7 @@ export function viewOf(route: string, planYear: number | null): View {
   const params = new URLSearchParams(route.split('?')[1] ?? '');
   const period = params.get('period') ?? '';
   return {
-    period: /^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$/.test(period) ? period : planYear === null ? '' : String(planYear),
+    period: parsePeriodLabel(period) ? period : planYear === null ? '' : String(planYear),
     date: /^\d{4}-\d\d-\d\d$/.test(params.get('date') ?? '') ? params.get('date')! : '',
     unit: params.get('unit') ?? '',
   };
@@ -108,12 +109,8 @@ export function hrefOf(view: View): string {
   return `#/cockpit?${params}`;
 }
 
-function periodOf(label: string): Period {
-  const year = Number(label.slice(0, 4));
-  if (label.length === 4) return { kind: 'year', year };
-  if (label[5] === 'Q') return { kind: 'quarter', year, quarter: Number(label[6]) as 1 | 2 | 3 | 4 };
-  return { kind: 'month', year, month: Number(label.slice(5)) };
-}
+/** A view's period (checked by viewOf, or the plan's year). */
+const periodOf = (label: string): Period => parsePeriodLabel(label)!;
 
 /** The query string of a period: year, and quarter or month ('': none, the plan's year). */
 function periodParams(label: string): Record<string, string> {
@@ -128,7 +125,7 @@ function periodParams(label: string): Record<string, string> {
 export const asOfOfDate = (date: string): string => `${date}T23:59:59.999+08:00`;
 
 /** Today in Asia/Shanghai, YYYY-MM-DD. */
-const todayInShanghai = (): string => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+const todayInShanghai = (): string => nowInShanghai().slice(0, 10);
 
 /** A KPI's value as the board shows it: amounts in 亿元, shares in per cent, counts whole. */
 export function formatKpiValue(code: string, value: number | null): string {
@@ -636,11 +633,8 @@ function periodName(label: string): string {
   return `${period.year}年${period.month}月`;
 }
 
-/** The month (1–12) in Asia/Shanghai of now, or of the period's own. */
-function shanghaiMonth(at: Date): { year: number; month: number } {
-  const local = new Date(at.getTime() + 8 * 3_600_000);
-  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1 };
-}
+/** The year and month (1–12) of an instant in Asia/Shanghai. */
+const shanghaiMonth = (at: Date) => localDate(at, TIME_ZONE);
 
 function currentMonthOf(label: string): number {
   const period = periodOf(label);
