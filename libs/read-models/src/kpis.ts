@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { CITY_KPI_CODES, UNIT_KPI_CODES, elapsedShare, periodBounds, periodLabel, type Period, type UnitKind } from '@app/domain';
 
 export { CITY_KPI_CODES, UNIT_KPI_CODES } from '@app/domain';
-import type { Plan, ReferenceData, TargetDefinition } from '@app/reference-data';
+import { fileTargetOf, targetsOf, type Plan, type ReferenceData } from '@app/reference-data';
 import { kpiStatus, type KpiStatus } from './kpi-status';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
 
@@ -185,7 +185,7 @@ export class KpiQueries {
       return base === 0 ? null : Number(row[code]) / base;
     };
     const changes = await this.targetChanges(query);
-    return CITY_KPI_CODES.map((code) => this.result(code, 'city', actual(code), this.reference.plan.city, query, changes));
+    return CITY_KPI_CODES.map((code) => this.result(code, 'city', actual(code), query, changes));
   }
 
   async units(query: KpiQuery): Promise<KpiResult[]> {
@@ -207,17 +207,8 @@ export class KpiQueries {
     );
     const byUnit = new Map(rows.map((r) => [r.unit as string, r]));
     const changes = await this.targetChanges(query);
-    return units.flatMap(([code, unit]) =>
-      UNIT_KPI_CODES.map((kpi) =>
-        this.result(
-          kpi,
-          code,
-          Number(byUnit.get(code)?.[kpi] ?? 0),
-          this.reference.plan.unit.filter((t) => t.kind === unit.kind),
-          query,
-          changes,
-        ),
-      ),
+    return units.flatMap(([code]) =>
+      UNIT_KPI_CODES.map((kpi) => this.result(kpi, code, Number(byUnit.get(code)?.[kpi] ?? 0), query, changes)),
     );
   }
 
@@ -283,17 +274,10 @@ export class KpiQueries {
     }));
   }
 
-  private result(
-    code: string,
-    scope: string,
-    actual: number | null,
-    targets: readonly TargetDefinition[],
-    query: KpiQuery,
-    changes: readonly TargetChangeRecord[],
-  ): KpiResult {
+  private result(code: string, scope: string, actual: number | null, query: KpiQuery, changes: readonly TargetChangeRecord[]): KpiResult {
     const period = periodLabel(query.period);
-    const periodKey = query.period.kind === 'year' ? 'year' : query.period.kind === 'quarter' ? `Q${query.period.quarter}` : null;
-    const definition = targets.find((t) => t.code === code && t.period === periodKey);
+    const targets = targetsOf(this.reference, scope);
+    const definition = fileTargetOf(this.reference, scope, code, query.period);
     const label =
       definition?.label ??
       targets.find((t) => t.code === code && t.period === 'year')?.label ??

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FUND_LEVELS, UNIT_KINDS, isOneOf, type FundLevel, type ReferenceCatalog, type UnitKind } from '@app/domain';
+import { FUND_LEVELS, UNIT_KINDS, isOneOf, type FundLevel, type Period, type ReferenceCatalog, type UnitKind } from '@app/domain';
 
 /** One KPI target of the plan, as the targets file states it. */
 export interface TargetDefinition {
@@ -26,6 +26,19 @@ export interface Plan {
 export interface ReferenceData extends ReferenceCatalog {
   readonly cityName: string;
   readonly plan: Plan;
+}
+
+/** The targets file's entries of a scope: the city's, or those of a unit's kind. */
+export function targetsOf(reference: ReferenceData, scope: string): readonly TargetDefinition[] {
+  if (scope === 'city') return reference.plan.city;
+  const kind = reference.units.get(scope)?.kind;
+  return reference.plan.unit.filter((t) => t.kind === kind);
+}
+
+/** The targets file's entry for a KPI of a scope and period, if it sets one (it sets none for months). */
+export function fileTargetOf(reference: ReferenceData, scope: string, code: string, period: Period): TargetDefinition | undefined {
+  const key = period.kind === 'year' ? 'year' : period.kind === 'quarter' ? `Q${period.quarter}` : null;
+  return targetsOf(reference, scope).find((t) => t.code === code && t.period === key);
 }
 
 /** The project's own copy (`reference/` at the top, found from sources and from the build alike). */

@@ -8,6 +8,7 @@ import {
   evolvePlan,
   isRecord,
   parseClosePeriod,
+  parsePeriodLabel,
   parseTargetChange,
   planStreamId,
   type Comparator,
@@ -18,7 +19,7 @@ import {
 } from '@app/domain';
 import { EVENT_STORE, StreamVersionConflict, type EventStore } from '@app/event-store';
 import { ApiErrors, ApiError, REFERENCE_DATA, Roles, domainErrorAnswer, type AuthenticatedRequest } from '@app/platform';
-import type { ReferenceData } from '@app/reference-data';
+import { fileTargetOf, type ReferenceData } from '@app/reference-data';
 import { actorOf } from './authorize';
 
 /** Another admin changing the plan at the same moment: read it again and decide again, this many times. */
@@ -131,13 +132,8 @@ export class PlanController {
     }
   }
 
-  /** The comparator the targets file gives (city entries by code; unit entries by code for every unit of their kind). */
+  /** The comparator the targets file gives a KPI of a scope and period (the period is checked before). */
   private fileComparator(scope: string, code: string, period: string): Comparator | null {
-    const key = period.length === 4 ? 'year' : period.slice(5);
-    const entries =
-      scope === 'city'
-        ? this.reference.plan.city
-        : this.reference.plan.unit.filter((t) => t.kind === this.reference.units.get(scope)?.kind);
-    return entries.find((t) => t.code === code && t.period === key)?.comparator ?? null;
+    return fileTargetOf(this.reference, scope, code, parsePeriodLabel(period)!)?.comparator ?? null;
   }
 }
