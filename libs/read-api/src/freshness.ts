@@ -11,6 +11,7 @@ export class Freshness {
   private readonly listener: Listener;
   private waiters = new Set<() => void>();
   private stopped = false;
+  private reading: Promise<number> | null = null;
 
   constructor(
     pool: Pool,
@@ -68,12 +69,18 @@ export class Freshness {
   async beyond(after: number, waitMs: number): Promise<number> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const reached = await this.watermark.position();
+      const reached = await this.sharedPosition();
       const left = deadline - Date.now();
       if (reached > after || left <= 0 || this.stopped) return reached;
       // Notifications wake it at once; the timer only covers one lost while the listener reconnects.
       await this.nextNotification(Math.min(left, 1000));
     }
+  }
+
+  /** The watermark, read once for every long poll woken by the same notification. */
+  private sharedPosition(): Promise<number> {
+    this.reading ??= this.watermark.position().finally(() => (this.reading = null));
+    return this.reading;
   }
 
   private nextNotification(ms: number): Promise<void> {
