@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import { PostgresEventStore, StreamVersionConflict } from '@app/event-store';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { numberedEvent } from '../support/fixtures';
@@ -110,5 +111,40 @@ describe('PostgreSQL event store (real database)', () => {
     );
     expect(stored).toHaveLength(writers * perWriter);
     expect(seen).toEqual(stored);
+  });
+  it('a COMMIT whose connection is lost while the server still commits: the look-up waits for it and reports the events stored', async () => {
+    // The first transaction's COMMIT is reported to the store as a lost connection at once,
+    // while the server commits it 700 ms later: the old transaction stays open, holding the
+    // append lock, as one whose client vanished mid-COMMIT does until the server finishes it.
+    let committed: Promise<unknown> | null = null;
+    const realPool = db.pool;
+    let wrapped = false;
+    const connect = async () => {
+      const client = await realPool.connect();
+      if (wrapped) return client;
+      wrapped = true;
+      const query = (text: string, ...rest: unknown[]) => (client.query as (...args: unknown[]) => Promise<unknown>)(text, ...rest);
+      return Object.assign(Object.create(client), {
+        query: (text: string, ...rest: unknown[]) => {
+          if (typeof text === 'string' && /COMMIT\s*$/.test(text)) {
+            committed = new Promise((resolve) => setTimeout(resolve, 700)).then(() => query(text)).catch(() => undefined);
+            return Promise.reject(new Error('Connection terminated unexpectedly'));
+          }
+          if (typeof text === 'string' && /^ROLLBACK/.test(text)) return Promise.resolve({ rows: [] });
+          return query(text, ...rest);
+        },
+        release: () => void (committed ?? Promise.resolve()).finally(() => client.release()),
+      });
+    };
+    const pool = { connect, query: (...args: unknown[]) => (realPool.query as (...a: unknown[]) => unknown)(...args) } as unknown as Pool;
+    const lossy = new PostgresEventStore(pool);
+    const streamId = `project-${randomUUID()}`;
+
+    const stored = await lossy.append([{ streamId, expectedVersion: 0, events: [event(1), event(2)] }]);
+
+    expect(committed).not.toBeNull();
+    const { rows } = await db.pool.query('SELECT event_id, position FROM events WHERE stream_id = $1 ORDER BY version', [streamId]);
+    expect(rows).toHaveLength(2);
+    expect(stored.map((e) => [e.eventId, e.position])).toEqual(rows.map((r) => [r.event_id, Number(r.position)]));
   });
 });

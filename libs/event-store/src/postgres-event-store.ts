@@ -156,15 +156,21 @@ export class PostgresEventStore implements EventStore {
    * After a COMMIT that failed (the connection was lost while it was sent): the rows' events as
    * stored when it took effect all the same; else throws `cause` (nothing was written), or
    * CommitOutcomeUnknown when the database cannot be asked within a few seconds.
+   *
+   * The look-up runs under the append lock. The lost transaction held that lock, and the server
+   * may still be committing it after the client saw the connection fail: without the lock the
+   * look-up could run first, answer "nothing written", and the commit land just after.
+   * Holding the lock means the old transaction has ended, one way or the other.
    */
   private async storedDespiteFailure(rows: readonly Row[], cause: unknown): Promise<EventEnvelope[]> {
     const deadline = Date.now() + 5_000;
     for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
       let assigned: Record<string, unknown>[];
       try {
-        ({ rows: assigned } = await this.pool.query('SELECT event_id, position, recorded_at FROM events WHERE event_id = ANY($1::uuid[])', [
+        assigned = await this.lookUpUnderAppendLock(
           rows.map((r) => r.eventId),
-        ]));
+          Math.max(deadline - Date.now(), 100),
+        );
       } catch {
         if (Date.now() + delay > deadline) throw new CommitOutcomeUnknown(cause);
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -172,6 +178,26 @@ export class PostgresEventStore implements EventStore {
       }
       if (assigned.length === 0) throw cause;
       return completeEnvelopes(rows, assigned);
+    }
+  }
+
+  private async lookUpUnderAppendLock(eventIds: readonly string[], lockTimeoutMs: number): Promise<Record<string, unknown>[]> {
+    const client = await this.pool.connect();
+    let failure: unknown = undefined;
+    try {
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.ceil(lockTimeoutMs)}; SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
+      const { rows } = await client.query('SELECT event_id, position, recorded_at FROM events WHERE event_id = ANY($1::uuid[])', [
+        eventIds,
+      ]);
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      failure = error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      if (failure === undefined) client.release();
+      else releaseAfterFailure(client, failure);
     }
   }
 
