@@ -19,3 +19,4 @@ export * from './labels';
 export * from './kpi-codes';
 export * from './messages-zh';
 export * from './ranking';
+export * from './decider';

@@ -1,8 +1,6 @@
-import type { ProjectState } from '@app/domain';
+import type { PlanCommand, ProjectState, WriteCommand } from '@app/domain';
 import type { Actor } from '@app/event-store';
 import { errorAnswer, type Answer, type Principal } from '@app/platform';
-import type { WriteCommand } from '@app/domain';
-import { isActivityCommand } from './write-request';
 
 /** The event's author, from the key that wrote it or the person logged in (contract §4, §7). */
 export function actorOf(principal: Principal): Actor {
@@ -11,20 +9,21 @@ export function actorOf(principal: Principal): Actor {
 }
 
 /**
- * What a key may write, beyond its role (readers never reach here): a writer limited to
+ * What a key may write, beyond its role (readers never reach here): the plan only admins; a writer limited to
  * units writes only for those units (a correction that moves a project needs both); a
  * partner writes only for projects it registered itself, and records no activities.
  * `project` is the current state (null for a new project); `registeredBy` who registered it.
  */
 export function authorize(
   principal: Principal,
-  command: WriteCommand,
+  command: WriteCommand | PlanCommand,
   project: ProjectState | null,
   registeredBy: Actor | null,
 ): Answer | null {
   if (principal.role === 'admin') return null;
+  if (command.type === 'ClosePeriod' || command.type === 'ChangeTarget') return forbidden('only an admin may change the plan');
   if (principal.role === 'partner') {
-    if (isActivityCommand(command)) return forbidden('a partner key may not record activities');
+    if (command.type === 'RecordActivity') return forbidden('a partner key may not record activities');
     if (command.type === 'RegisterLead') return null;
     const own = registeredBy?.kind === 'partner' && registeredBy.id === principal.partnerId;
     return own ? null : forbidden('a partner key may write only for the projects it registered');

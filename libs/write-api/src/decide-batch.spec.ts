@@ -7,11 +7,11 @@ import type { StreamState } from './stream-states';
 import { parseWriteRequest, type WriteRequest } from './write-request';
 
 const admin: Principal = { id: 'admin', name: 'admin', role: 'admin', units: null, partnerId: null };
-const ctx = { ref: reference, now: new Date('2026-01-01T00:00:00Z') };
+const ctx = { ref: reference, now: new Date('2026-01-01T00:00:00Z'), headPosition: 0, fileComparator: () => null };
 const lead = (projectId: string) => leadBody({ projectId });
 const request = (type: string, body: Record<string, unknown>, options: { idempotencyKey?: string; ifMatch?: string } = {}) =>
   parseWriteRequest(type, body, options) as WriteRequest;
-const fresh = (): StreamState => ({ version: 0, project: null, activity: null, registeredBy: null });
+const fresh = (): StreamState => ({ version: 0, state: null, registeredBy: null });
 
 /** Decides `requests` against fresh streams (or those given), as the handler does after loading them. */
 function decideAll(requests: WriteRequest[], input: Partial<BatchInput> = {}) {

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DECIDERS,
   EVENT_SCHEMA_VERSION,
-  decide,
-  decideActivity,
-  evolve,
-  evolveActivity,
-  parseCommand,
-  type DecideContext,
+  streamTypeOf,
   type DomainEvent,
+  type PlanCommand,
+  type ProjectState,
+  type StreamType,
+  type WriteCommand,
+  type WriteContext,
 } from '@app/domain';
 import type { NewEvent, StreamAppend } from '@app/event-store';
 import { domainErrorAnswer, errorAnswer, type Answer, type Principal } from '@app/platform';
 import { actorOf, authorize } from './authorize';
 import type { Remembered, ToRemember } from './idempotency-store';
 import type { StreamState } from './stream-states';
-import { isActivityCommand, isAnswer, type WriteRequest } from './write-request';
+import { isAnswer, type WriteRequest } from './write-request';
 
 export interface BatchInput {
   readonly principal: Principal;
@@ -24,7 +25,7 @@ export interface BatchInput {
   readonly streams: Map<string, StreamState>;
   /** Answers already given to the requests' idempotency keys: added to as commands are accepted. */
   readonly remembered: Map<string, Remembered>;
-  readonly ctx: DecideContext;
+  readonly ctx: WriteContext;
   /** An event whose payload is larger could not be published: 413. */
   readonly maxEventBytes: number;
 }
@@ -104,35 +105,52 @@ export function decideBatch({ principal, requests, streams, remembered, ctx, max
   };
 }
 
-/** Decides one command against its stream and, when accepted, evolves the stream in place. */
+/** Decides one command against its stream (by its stream type's decider) and, when accepted, evolves the stream in place. */
 function decideOne(
   request: WriteRequest,
   stream: StreamState,
   principal: Principal,
-  ctx: DecideContext,
+  ctx: WriteContext,
   maxEventBytes: number,
 ): { refusal: Answer } | { events: readonly DomainEvent[]; body: Record<string, unknown> } {
-  const parsed = parseCommand(request.fields, ctx);
+  const streamType = streamTypeOf(request.streamId);
+  const decider = DECIDERS[streamType];
+  const parsed = decider.parse(request.fields, ctx);
   if (!parsed.ok) return { refusal: domainErrorAnswer(parsed.error) };
-  const { command } = parsed;
+  const command = parsed.command as WriteCommand | PlanCommand;
   const creates = command.type === 'RegisterLead' || command.type === 'RecordActivity';
-  if (stream.version > 0 || creates) {
-    const denied = authorize(principal, command, stream.project, stream.registeredBy);
+  if (stream.version > 0 || creates || streamType === 'plan') {
+    const project = streamType === 'project' ? (stream.state as ProjectState | null) : null;
+    const denied = authorize(principal, command, project, stream.registeredBy);
     if (denied) return { refusal: denied };
   }
-  const decision = isActivityCommand(command) ? decideActivity(command, stream.activity) : decide(command, stream.project);
+  const decision = decider.decide(command, stream.state, ctx);
   if (!decision.ok) return { refusal: domainErrorAnswer(decision.error) };
-  const oversized = decision.events.find((event) => Buffer.byteLength(JSON.stringify(event.data)) > maxEventBytes);
+  const events = decision.events as readonly DomainEvent[];
+  const oversized = events.find((event) => Buffer.byteLength(JSON.stringify(event.data)) > maxEventBytes);
   if (oversized) return { refusal: tooLargeToPublish(request.fields, maxEventBytes) };
 
-  for (const event of decision.events) {
+  for (const event of events) {
     stream.version += 1;
-    if (event.type === 'ActivityHeld') stream.activity = evolveActivity(stream.activity, event);
-    else stream.project = evolve(stream.project, event);
+    stream.state = decider.evolve(stream.state, event);
   }
   if (creates) stream.registeredBy = actorOf(principal);
-  const idField = isActivityCommand(command) ? { activityId: command.activityId } : { projectId: command.projectId };
-  return { events: decision.events, body: { ...idField, version: stream.version, position: null, eventId: null } };
+  return { events, body: answerBody(streamType, command, events, stream.version) };
+}
+
+/** The 201 body of an accepted command; `position` and `eventId` are filled in once stored. */
+function answerBody(
+  streamType: StreamType,
+  command: WriteCommand | PlanCommand,
+  events: readonly DomainEvent[],
+  version: number,
+): Record<string, unknown> {
+  const stored = { position: null, eventId: null };
+  if (command.type === 'RecordActivity') return { activityId: command.activityId, version, ...stored };
+  if (streamType === 'project' && 'projectId' in command) return { projectId: command.projectId, version, ...stored };
+  const [event] = events;
+  if (event.type === 'PeriodClosed') return { period: event.data.period, closedPosition: event.data.position, ...stored };
+  return { ...event.data, ...stored };
 }
 
 /** 413 naming the command's largest field: its event could never be published (contract §6). */

@@ -16,7 +16,8 @@ import {
   type Config,
   type Principal,
 } from '@app/platform';
-import type { ReferenceData } from '@app/reference-data';
+import { parsePeriodLabel, streamTypeOf, type Comparator, type WriteContext } from '@app/domain';
+import { fileTargetOf, type ReferenceData } from '@app/reference-data';
 import { decideBatch } from './decide-batch';
 import { IdempotencyStore } from './idempotency-store';
 import { StreamStates } from './stream-states';
@@ -42,7 +43,7 @@ const MAX_ATTEMPTS = 8;
 const TRANSIENT_RETRY_MS = 5_000;
 
 /**
- * The write side's one path: load the streams the requests touch and the answers already
+ * The write side's one path, for every stream type (projects, activities, the plan): load the streams the requests touch and the answers already
  * given to their idempotency keys, decide the batch (`decideBatch`, no I/O), then append every
  * accepted event and every new answer in one transaction at the versions read. A concurrent
  * append to one of those streams fails it as a whole; the batch is then decided again from
@@ -96,12 +97,22 @@ export class ExecuteWritesHandler implements ICommandHandler<ExecuteWrites, Answ
     }
   }
 
+  /** The comparator the targets file gives a KPI of a scope and period (the period is checked before). */
+  private readonly fileComparator = (scope: string, code: string, period: string): Comparator | null =>
+    fileTargetOf(this.reference, scope, code, parsePeriodLabel(period)!)?.comparator ?? null;
+
   private async attempt(principal: Principal, requests: readonly (WriteRequest | Answer)[]): Promise<Answer[]> {
     const parsed = requests.filter((r): r is WriteRequest => !isAnswer(r));
     const keys = parsed.map((r) => r.idempotencyKey).filter((k): k is string => k !== null);
     const remembered = await this.idempotency.find(principal.id, keys);
     const streams = await this.streams.load(parsed.map((r) => r.streamId));
-    const ctx = { ref: this.reference, now: new Date() };
+    const ctx: WriteContext = {
+      ref: this.reference,
+      now: new Date(),
+      // A close records the store's last committed position; other commands need no look-up.
+      headPosition: parsed.some((r) => streamTypeOf(r.streamId) === 'plan') ? await this.store.headPosition() : 0,
+      fileComparator: this.fileComparator,
+    };
     const batch = decideBatch({ principal, requests, streams, remembered, ctx, maxEventBytes: this.maxEventBytes });
     if (batch.appends.length === 0) return batch.answers;
 

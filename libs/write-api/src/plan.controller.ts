@@ -1,29 +1,13 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  EMPTY_PLAN,
-  EVENT_SCHEMA_VERSION,
-  decideClosePeriod,
-  decideTargetChange,
-  evolvePlan,
-  isRecord,
-  parseClosePeriod,
-  parsePeriodLabel,
-  parseTargetChange,
-  planStreamId,
-  type Comparator,
-  type Decision,
-  type PeriodClosed,
-  type PlanEvent,
-  type PlanState,
-} from '@app/domain';
-import { EVENT_STORE, StreamVersionConflict, type EventStore } from '@app/event-store';
-import { ApiErrors, ApiError, REFERENCE_DATA, Roles, domainErrorAnswer, type AuthenticatedRequest } from '@app/platform';
-import { fileTargetOf, type ReferenceData } from '@app/reference-data';
-import { actorOf } from './authorize';
-
-/** Another admin changing the plan at the same moment: read it again and decide again, this many times. */
-const MAX_ATTEMPTS = 5;
+import type { FastifyReply } from 'fastify';
+import { isRecord, type PlanCommand } from '@app/domain';
+import { ApiErrors, REFERENCE_DATA, Roles, errorAnswer, type Answer, type AuthenticatedRequest } from '@app/platform';
+import type { ReferenceData } from '@app/reference-data';
+import { ExecuteWrites } from './execute-writes.handler';
+import { WRITE_HEADERS, sendAnswer } from './write.controller';
+import { isAnswer, parsePlanWriteRequest } from './write-request';
 
 /** The plan's own commands (contract §9): closing a period, changing a target. Admins only. */
 @ApiTags('plan')
@@ -32,7 +16,7 @@ const MAX_ATTEMPTS = 5;
 @Controller('v1')
 export class PlanController {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly commandBus: CommandBus,
     @Inject(REFERENCE_DATA) private readonly reference: ReferenceData,
   ) {}
 
@@ -46,16 +30,21 @@ export class PlanController {
     required: false,
     schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000 } } },
   })
-  async close(@Param('period') label: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
+  async close(
+    @Param('period') label: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     if (body !== undefined && body !== null && !isRecord(body)) {
-      throw ApiError.of(400, 'invalid_input', 'the body must be an object', [{ field: 'body', message: 'must be empty or {reason}' }]);
+      return sendAnswer(
+        errorAnswer(400, 'invalid_input', 'the body must be an object', [{ field: 'body', message: 'must be empty or {reason}' }]),
+        req,
+        reply,
+      );
     }
-    const parsed = parseClosePeriod(label, body ?? {});
-    if (!parsed.ok) throw new ApiError(domainErrorAnswer(parsed.error));
-    const event = await this.onPlan<PeriodClosed>(parsed.command.period.year, req, (state, headPosition) =>
-      decideClosePeriod(parsed.command, state, { now: new Date(), timeZone: this.reference.timezone, headPosition }),
-    );
-    return { period: event.data.period, closedPosition: event.data.position, position: event.position, eventId: event.eventId };
+    return this.run('ClosePeriod', body ?? {}, label, headers, req, reply);
   }
 
   @Post('targets/changes')
@@ -78,62 +67,43 @@ export class PlanController {
       },
     },
   })
-  async changeTarget(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
+  async changeTarget(
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string>,
+    @Req() req: AuthenticatedRequest,
+    @Res() reply: FastifyReply,
+  ) {
     if (!isRecord(body)) {
-      throw ApiError.of(400, 'invalid_input', 'the body must be an object', [
+      const refusal = errorAnswer(400, 'invalid_input', 'the body must be an object', [
         { field: 'body', message: 'must be {code, scope, period, target, reason}' },
       ]);
+      return sendAnswer(refusal, req, reply);
     }
-    const ctx = {
-      unitKinds: new Map([...this.reference.units].map(([code, unit]) => [code, unit.kind as string])),
-      fileComparator: (scope: string, code: string, period: string) => this.fileComparator(scope, code, period),
-      now: new Date(),
-    };
-    const parsed = parseTargetChange(body, ctx);
-    if (!parsed.ok) throw new ApiError(domainErrorAnswer(parsed.error));
-    const event = await this.onPlan(Number(parsed.command.period.slice(0, 4)), req, (state) =>
-      decideTargetChange(parsed.command, state, ctx),
-    );
-    return { ...event.data, position: event.position, eventId: event.eventId };
+    return this.run('ChangeTarget', body, undefined, headers, req, reply);
   }
 
-  /**
-   * Reads the plan's stream, decides, and appends at the version read; another admin's change
-   * in between makes it read and decide again.
-   */
-  private async onPlan<E extends PlanEvent>(
-    year: number,
+  /** A plan command goes the write side's one path: idempotency keys, If-Match, retries of conflicts and transient faults. */
+  private async run(
+    type: PlanCommand['type'],
+    body: Record<string, unknown>,
+    pathId: string | undefined,
+    headers: Record<string, string>,
     req: AuthenticatedRequest,
-    decide: (state: PlanState, headPosition: number) => Decision<E>,
-  ): Promise<E & { position: number; eventId: string }> {
-    const streamId = planStreamId(year);
-    for (let attempt = 1; ; attempt++) {
-      const events = await this.store.readStream(streamId);
-      const state = events.reduce(
-        (s, e) => evolvePlan(s, { type: e.type, occurredAt: e.occurredAt, data: e.data } as PlanEvent),
-        EMPTY_PLAN,
-      );
-      // The store's last committed position: a close records it.
-      const decision = decide(state, await this.store.headPosition());
-      if (!decision.ok) throw new ApiError(domainErrorAnswer(decision.error));
-      const [event] = decision.events;
-      try {
-        const [stored] = await this.store.append([
-          {
-            streamId,
-            expectedVersion: events.length,
-            events: [{ ...event, actor: actorOf(req.principal!), schemaVersion: EVENT_SCHEMA_VERSION }],
-          },
-        ]);
-        return { ...event, position: stored.position, eventId: stored.eventId };
-      } catch (error) {
-        if (!(error instanceof StreamVersionConflict) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
-  }
-
-  /** The comparator the targets file gives a KPI of a scope and period (the period is checked before). */
-  private fileComparator(scope: string, code: string, period: string): Comparator | null {
-    return fileTargetOf(this.reference, scope, code, parsePeriodLabel(period)!)?.comparator ?? null;
+    reply: FastifyReply,
+  ): Promise<void> {
+    const request = parsePlanWriteRequest(
+      type,
+      body,
+      { ref: this.reference, now: new Date() },
+      {
+        pathId,
+        idempotencyKey: headers[WRITE_HEADERS.idempotencyKey],
+        ifMatch: headers[WRITE_HEADERS.ifMatch],
+      },
+    );
+    const [answer] = isAnswer(request)
+      ? [request]
+      : await this.commandBus.execute<ExecuteWrites, Answer[]>(new ExecuteWrites(req.principal!, [request]));
+    await sendAnswer(answer, req, reply);
   }
 }

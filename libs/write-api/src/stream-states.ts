@@ -1,20 +1,11 @@
-import {
-  evolve,
-  evolveActivity,
-  type ActivityHeld,
-  type ActivityState,
-  type DomainEvent,
-  type ProjectEvent,
-  type ProjectState,
-} from '@app/domain';
+import { DECIDERS, streamTypeOf } from '@app/domain';
 import type { Actor, EventEnvelope, EventStore } from '@app/event-store';
 import { LruMap } from '@app/platform';
 
-/** A stream as the deciders need it: its folded state, version and author. */
+/** A stream as the deciders need it: its folded state (by its stream type's decider), version and author. */
 export interface StreamState {
   version: number;
-  project: ProjectState | null;
-  activity: ActivityState;
+  state: unknown;
   registeredBy: Actor | null;
 }
 
@@ -45,7 +36,7 @@ export class StreamStates {
     }
     const stored = toRead.length > 0 ? await this.store.readStreams(toRead) : new Map<string, EventEnvelope[]>();
     for (const id of toRead) {
-      const state = fold(stored.get(id) ?? []);
+      const state = fold(id, stored.get(id) ?? []);
       if (state.version > 0) this.remember(id, state);
       states.set(id, { ...state });
     }
@@ -58,14 +49,13 @@ export class StreamStates {
   }
 }
 
-function fold(events: readonly EventEnvelope[]): StreamState {
-  const state: StreamState = { version: 0, project: null, activity: null, registeredBy: null };
+function fold(streamId: string, events: readonly EventEnvelope[]): StreamState {
+  const decider = DECIDERS[streamTypeOf(streamId)];
+  const stream: StreamState = { version: 0, state: decider.initialState, registeredBy: null };
   for (const envelope of events) {
-    const event = { type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data } as DomainEvent;
-    if (event.type === 'ActivityHeld') state.activity = evolveActivity(state.activity, event as ActivityHeld);
-    else state.project = evolve(state.project, event as ProjectEvent);
-    if (envelope.version === 1) state.registeredBy = envelope.actor;
-    state.version = envelope.version;
+    stream.state = decider.evolve(stream.state, { type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data });
+    if (envelope.version === 1) stream.registeredBy = envelope.actor;
+    stream.version = envelope.version;
   }
-  return state;
+  return stream;
 }

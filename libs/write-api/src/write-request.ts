@@ -1,6 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { activityStreamId, isRecord, isUuid, projectStreamId, textProblem, type RecordActivity, type WriteCommand } from '@app/domain';
-import { errorAnswer, type Answer } from '@app/platform';
+import {
+  activityStreamId,
+  isRecord,
+  isUuid,
+  parsePlanCommand,
+  planDecider,
+  projectStreamId,
+  textProblem,
+  type DecideContext,
+  type PlanCommand,
+  type WriteCommand,
+} from '@app/domain';
+import { domainErrorAnswer, errorAnswer, type Answer } from '@app/platform';
 
 export type WriteCommandType = WriteCommand['type'];
 
@@ -15,9 +26,9 @@ export const WRITE_COMMAND_TYPES: readonly WriteCommandType[] = [
   'RecordActivity',
 ];
 
-/** One command to execute, routed from a single call or a batch item; its fields are parsed when it is decided. */
+/** One command to execute, routed from a single call, a batch item or the plan's endpoints; its fields are parsed when it is decided. */
 export interface WriteRequest {
-  readonly type: WriteCommandType;
+  readonly type: WriteCommandType | PlanCommand['type'];
   /** The command's fields as sent (with `type` and the id), for `parseCommand`. */
   readonly fields: Record<string, unknown>;
   readonly streamId: string;
@@ -28,8 +39,6 @@ export interface WriteRequest {
   /** From `If-Match`: the version the stream must be at. */
   readonly expectedVersion: number | null;
 }
-
-export const isActivityCommand = (command: WriteCommand): command is RecordActivity => command.type === 'RecordActivity';
 
 /**
  * Builds a request from a JSON body, the command type and the id from the path (if any).
@@ -70,6 +79,41 @@ export function parseWriteRequest(
   const id = (fields[idField] as string).toLowerCase();
   fields[idField] = id;
 
+  const replay = replayOf(commandType, body, options);
+  if (isAnswer(replay)) return replay;
+  return {
+    type: commandType,
+    fields,
+    streamId: commandType === 'RecordActivity' ? activityStreamId(id) : projectStreamId(id),
+    ...replay,
+  };
+}
+
+/**
+ * A plan command's request (a close: `period` from the path, the body `{reason?}`; a target
+ * change: the body). Its stream is the plan of the year the command names, so a command that
+ * does not parse is answered at once.
+ */
+export function parsePlanWriteRequest(
+  type: PlanCommand['type'],
+  body: Record<string, unknown>,
+  ctx: DecideContext,
+  options: { pathId?: string; idempotencyKey?: unknown; ifMatch?: unknown } = {},
+): WriteRequest | Answer {
+  const fields = { ...body, type, ...(options.pathId !== undefined ? { period: options.pathId } : {}) };
+  const parsed = parsePlanCommand(fields, ctx);
+  if (!parsed.ok) return domainErrorAnswer(parsed.error);
+  const replay = replayOf(type, body, options);
+  if (isAnswer(replay)) return replay;
+  return { type, fields, streamId: planDecider.streamIdOf(parsed.command), ...replay };
+}
+
+/** What makes a request replayable and conditional: its idempotency key with the body's fingerprint, and If-Match. */
+function replayOf(
+  type: string,
+  body: Record<string, unknown>,
+  options: { pathId?: string; idempotencyKey?: unknown; idempotencyKeyField?: string; ifMatch?: unknown },
+): Pick<WriteRequest, 'idempotencyKey' | 'fingerprint' | 'expectedVersion'> | Answer {
   const idempotencyKey = options.idempotencyKey;
   if (
     idempotencyKey !== undefined &&
@@ -91,22 +135,19 @@ export function parseWriteRequest(
     }
   }
   return {
-    type: commandType,
-    fields,
-    streamId: commandType === 'RecordActivity' ? activityStreamId(id) : projectStreamId(id),
     idempotencyKey: (idempotencyKey as string | undefined) ?? null,
     // Only a request that may be replayed needs one; hashing every command costs.
     fingerprint:
       idempotencyKey === undefined
         ? ''
         : createHash('sha256')
-            .update(canonicalJson({ type: commandType, pathId: options.pathId, ...body }))
+            .update(canonicalJson({ type, pathId: options.pathId, ...body }))
             .digest('hex'),
     expectedVersion,
   };
 }
 
-export const isAnswer = (value: WriteRequest | Answer): value is Answer => 'status' in value;
+export const isAnswer = <T extends object>(value: T | Answer): value is Answer => 'status' in value;
 
 /** JSON with object keys sorted, so that the same body always gives the same fingerprint. */
 export function canonicalJson(value: unknown): string {

@@ -20,7 +20,14 @@ import {
 } from '@app/dtos';
 import { isAnswer, parseWriteRequest, type WriteCommandType, type WriteRequest } from './write-request';
 
-const WRITE_HEADERS = { idempotencyKey: 'idempotency-key', ifMatch: 'if-match' } as const;
+export const WRITE_HEADERS = { idempotencyKey: 'idempotency-key', ifMatch: 'if-match' } as const;
+
+/** Sends a write's answer; an accepted one's position is logged with the request. */
+export async function sendAnswer(answer: Answer, req: AuthenticatedRequest, reply: FastifyReply): Promise<void> {
+  const position = (answer.body as { position?: unknown }).position;
+  if (typeof position === 'number') req.position = position;
+  await reply.status(answer.status).send(answer.body);
+}
 
 /** The single-command endpoints of contract §4: each is a batch of one. */
 @ApiTags('write')
@@ -163,13 +170,11 @@ export class WriteController {
       idempotencyKey: headers[WRITE_HEADERS.idempotencyKey],
       ifMatch: headers[WRITE_HEADERS.ifMatch],
     });
-    const refused = isAnswer(request) ? request : await this.shapeRefusal(request);
+    const refused = isAnswer(request) ? request : await this.shapeRefusal(type, request);
     const [answer] = refused
       ? [refused]
       : await this.commandBus.execute<ExecuteWrites, Answer[]>(new ExecuteWrites(req.principal!, [request as WriteRequest]));
-    const position = (answer.body as { position?: unknown }).position;
-    if (typeof position === 'number') req.position = position;
-    await reply.status(answer.status).send(answer.body);
+    await sendAnswer(answer, req, reply);
   }
 
   /**
@@ -177,8 +182,8 @@ export class WriteController {
    * own too (a code not in the reference data, a time without an offset…): one 400 names
    * every bad field, in the domain's words where both found it.
    */
-  private async shapeRefusal(request: WriteRequest): Promise<Answer | null> {
-    const shape = await bodyShapeIssues(request.type, request.fields);
+  private async shapeRefusal(type: WriteCommandType, request: WriteRequest): Promise<Answer | null> {
+    const shape = await bodyShapeIssues(type, request.fields);
     if (shape.length === 0) return null;
     const parsed = parseCommand(request.fields, { ref: this.reference, now: new Date() });
     const domain = !parsed.ok && parsed.error.kind === 'invalid_input' ? parsed.error.details : [];

@@ -1,4 +1,5 @@
-import { accept, invalidInput, refuse, ruleViolation, type Decision } from '../errors';
+import { accept, invalidInput, refuse, ruleViolation, type Decision, type Parsed } from '../errors';
+import type { DecideContext } from '../project/project.decider';
 import { checkKnownFields, checkText, type Issues } from '../field-checks';
 import { CITY_KPI_CODES, UNIT_KPI_CODES } from '../kpi-codes';
 import { periodBounds, periodLabel, type Period } from '../periods';
@@ -151,7 +152,7 @@ export interface TargetContext {
 /** A target change from a request body, or every bad field named. */
 export function parseTargetChange(
   body: Record<string, unknown>,
-  ctx: TargetContext,
+  ctx: Pick<TargetContext, 'unitKinds'>,
 ): { ok: true; command: ChangeTarget } | { ok: false; error: ReturnType<typeof invalidInput> } {
   const issues: Issues = [];
   checkKnownFields(issues, '', body, ['code', 'scope', 'period', 'target', 'comparator', 'reason']);
@@ -203,4 +204,59 @@ export function decideTargetChange(command: ChangeTarget, state: PlanState, ctx:
     occurredAt: ctx.now.toISOString(),
     data: { ...command, comparator: command.comparator ?? inForce ?? '>=' },
   });
+}
+
+/** The plan's commands as the write side routes them: a close or a target change, each with its `type`. */
+export type PlanCommand = ({ readonly type: 'ClosePeriod' } & ClosePeriod) | ({ readonly type: 'ChangeTarget' } & ChangeTarget);
+
+export const PLAN_COMMAND_TYPES: readonly PlanCommand['type'][] = ['ClosePeriod', 'ChangeTarget'];
+
+/** What a plan decision may depend on besides the state: the store's last committed position and the targets file. */
+export interface PlanContext extends DecideContext {
+  /** The store's last committed position: a close records it. */
+  readonly headPosition: number;
+  /** The comparator the targets file gives a scope, code and period, if it gives one. */
+  readonly fileComparator: (scope: string, code: string, period: string) => Comparator | null;
+}
+
+/**
+ * A plan command from a request's fields (`type`; a close's `period` label and `reason?`; a
+ * target change's body), or every bad field named.
+ */
+export function parsePlanCommand(raw: Record<string, unknown>, ctx: DecideContext): Parsed<PlanCommand> {
+  const { type, ...fields } = raw;
+  if (type === 'ClosePeriod') {
+    const { period, ...body } = fields;
+    const parsed = parseClosePeriod(typeof period === 'string' ? period : '', body);
+    return parsed.ok ? { ok: true, command: { type, ...parsed.command } } : parsed;
+  }
+  if (type === 'ChangeTarget') {
+    const parsed = parseTargetChange(fields, { unitKinds: unitKindsOf(ctx) });
+    return parsed.ok ? { ok: true, command: { type, ...parsed.command } } : parsed;
+  }
+  return { ok: false, error: invalidInput([{ field: 'type', message: `must be one of: ${PLAN_COMMAND_TYPES.join(', ')}` }]) };
+}
+
+export function decidePlan(command: PlanCommand, state: PlanState, ctx: PlanContext): Decision<PlanEvent> {
+  switch (command.type) {
+    case 'ClosePeriod':
+      return decideClosePeriod(command, state, { now: ctx.now, timeZone: ctx.ref.timezone, headPosition: ctx.headPosition });
+    case 'ChangeTarget':
+      return decideTargetChange(command, state, targetContextOf(ctx));
+  }
+}
+
+/** The year whose plan stream a command belongs to. */
+export const planYearOf = (command: PlanCommand): number =>
+  command.type === 'ClosePeriod' ? command.period.year : Number(command.period.slice(0, 4));
+
+const unitKindsOf = (ctx: DecideContext): ReadonlyMap<string, string> =>
+  new Map([...ctx.ref.units].map(([code, unit]) => [code, unit.kind]));
+
+function targetContextOf(ctx: PlanContext): TargetContext {
+  return {
+    unitKinds: unitKindsOf(ctx),
+    fileComparator: ctx.fileComparator,
+    now: ctx.now,
+  };
 }
