@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@app/event-store';
 import { leadBody } from '../support/fixtures';
 import { startPipeline, type Pipeline } from '../support/pipeline';
-import { call } from '../support/services';
+import { ADMIN_KEY, call } from '../support/services';
 
 describe('regressions through the whole pipeline (real PostgreSQL and Kafka)', () => {
   let pipeline: Pipeline;
@@ -26,7 +26,7 @@ describe('regressions through the whole pipeline (real PostgreSQL and Kafka)', (
     expect(Number(rows[0].n)).toBeGreaterThanOrEqual(1001);
   });
 
-  it('a partner reads only the projects it registered; a unit-limited reader only its units', async () => {
+  it('a partner reads only the projects it registered; a unit-limited reader only its units’ projects, and every aggregate', async () => {
     const key = async (body: Record<string, unknown>) =>
       (await call(pipeline.ingestUrl, 'POST', '/v1/api-keys', { body })).body.key as string;
     const fundA = await key({ name: 'fund A', role: 'partner', partnerId: 'fund-a' });
@@ -51,8 +51,11 @@ describe('regressions through the whole pipeline (real PostgreSQL and Kafka)', (
 
     expect((await read(`/v1/projects/${ofA.projectId}`, airportReader)).status).toBe(200);
     expect((await read(`/v1/projects/${ofTeam.projectId}`, airportReader)).status).toBe(404);
-    const units = (await read('/v1/kpis/units?year=2025', airportReader)).body.kpis.map((k: { scope: string }) => k.scope);
-    expect(new Set(units)).toEqual(new Set(['zz-airport']));
+    // Aggregates are shared figures (contract §6): every unit's KPIs, as the admin reads them; a partner the city's only.
+    const unitScopes = async (k: string) => (await read('/v1/kpis/units?year=2025', k)).body.kpis.map((r: { scope: string }) => r.scope);
+    expect(await unitScopes(airportReader)).toEqual(await unitScopes(ADMIN_KEY));
+    expect(new Set(await unitScopes(airportReader))).toContain('zz-hitech');
+    expect(await unitScopes(fundA)).toEqual([]);
     expect((await read('/v1/kpis?year=2025', airportReader)).body.kpis.length).toBeGreaterThan(0);
   });
 

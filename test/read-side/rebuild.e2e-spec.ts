@@ -94,7 +94,7 @@ describe('rebuild and BI views (real pipeline)', () => {
       const tables = await Promise.all(
         [
           'SELECT stream_id, version FROM rm.streams ORDER BY 1',
-          'SELECT project_id, version, stage, unit, channels, lead_at, last_event_at, state FROM rm.projects ORDER BY 1',
+          'SELECT project_id, version, stage, unit, channels, lead_at, last_event_at, state, investor_code, investor_name FROM rm.projects ORDER BY 1',
           'SELECT * FROM rm.project_facts ORDER BY project_id, valid_from',
           'SELECT * FROM rm.visits ORDER BY project_id, occurred_at',
         ].map((sql) => pipeline.db.pool.query(sql).then((r) => r.rows)),

@@ -40,7 +40,7 @@ import {
 } from './query-dtos';
 import { monthlyWorkbook } from './monthly-report';
 import { projectsWorkbook } from './projects-xlsx';
-import { projectScopeOf, visibleUnitResults } from './read-scope';
+import { itemsInScope, projectScopeOf, visibleUnitResults } from './read-scope';
 
 /** The most projects one 导出 writes: more is a filter to narrow, not a spreadsheet to read. */
 const MAX_EXPORT_ROWS = 100_000;
@@ -99,6 +99,7 @@ export class ReadController {
     const period = periodOf(query, this.reference.plan.year);
     const scope = query.scope || 'city';
     const bad = (field: string, message: string) => ApiError.of(400, 'invalid_input', `${field} ${message}`, [{ field, message }]);
+    // A unit's KPI is an aggregate, whoever asks; its per-project contributions are scoped below.
     if (scope !== 'city') {
       this.visibleUnit(scope, req.principal!);
       if (!['zone', 'district'].includes(this.reference.units.get(scope)!.kind)) throw bad('scope', 'must be city, a zone or a district');
@@ -110,7 +111,8 @@ export class ReadController {
     if (from === null) throw bad('from', 'is required: the period is not closed');
     const to = instantOf(query.to) ?? new Date();
     if (from > to) throw bad('from', 'must not be after to');
-    return this.kpiChanges.changes({ code: query.code, scope, period, from, to });
+    const changes = await this.kpiChanges.changes({ code: query.code, scope, period, from, to });
+    return { ...changes, contributions: await itemsInScope(req.principal!, { kind: 'changes', ...changes }, this.reports) };
   }
 
   @Get('quality/flags')
@@ -120,21 +122,21 @@ export class ReadController {
       'Quality flags (数据质量): late entries into closed periods, raised amounts, quarter-end signings reversed, duplicate claims — with their events, in the order of their first event',
   })
   async flags(@Query(checkedQuery) query: QualityFlagsQuery, @Req() req: AuthenticatedRequest) {
-    const unit = this.visibleUnit(query.unit, req.principal!) ?? undefined;
+    const unit = this.ownUnit(query.unit, req.principal!) ?? undefined;
     const asOf = asOfOf(query);
     // The current flags are kept like the current reports; flags as of a past time are derived on demand.
     const all = (await this.answer('quality-flags', asOf, undefined, () => this.qualityFlags.all(asOf))).value;
+    const flags = await itemsInScope(req.principal!, { kind: 'flags', flags: all }, this.reports);
     return this.qualityFlags.list(
       {
         asOf,
         rule: query.rule as QualityRule | undefined,
         unit,
         period: query.period || undefined,
-        units: projectScopeOf(req.principal!).units,
         cursor: query.cursor || undefined,
         limit: integerParam(query.limit) ?? 50,
       },
-      all,
+      flags,
     );
   }
 
@@ -274,7 +276,7 @@ export class ReadController {
   })
   async stalled(@Query(checkedQuery) query: StalledQuery, @Req() req: AuthenticatedRequest) {
     const days = integerParam(query.days) ?? 30;
-    const options = { unit: this.visibleUnit(query.unit, req.principal!) ?? undefined, limit: integerParam(query.limit) ?? 20 };
+    const options = { unit: this.ownUnit(query.unit, req.principal!) ?? undefined, limit: integerParam(query.limit) ?? 20 };
     const scope = projectScopeOf(req.principal!);
     const key = `stalled|${days}|${options.unit}|${options.limit}|${JSON.stringify(scope)}`;
     const answer = await this.answer(key, null, integerParam(query.minPosition), (now) => this.reports.stalled(days, now, options, scope));
@@ -311,9 +313,10 @@ export class ReadController {
   }
 
   @Get('investor-projects')
+  @Roles('admin', 'writer', 'reader')
   @ApiOperation({
     summary:
-      "An investor's live projects in other units than `unit` (same credit code, else same name): a new lead there is likely counted twice",
+      "An investor's live projects in other units than `unit` (the same credit code, or, when either side has none, the same name without whitespace, case folded): a new lead there is likely counted twice; another unit's project outside the caller's units is named by its unit code only",
   })
   async investorProjects(@Query(checkedQuery) query: InvestorProjectsQuery, @Req() req: AuthenticatedRequest) {
     const investor = { name: query.investorName, ...(query.creditCode ? { creditCode: query.creditCode } : {}) };
@@ -351,14 +354,27 @@ export class ReadController {
     return project;
   }
 
-  /** A unit a query names, checked: known, and one the key may read (null when none is named). */
+  /**
+   * A unit an aggregate's query names, checked: known, and not asked by a partner (who reads the
+   * city's aggregates only); any other caller reads every unit's aggregates (null when none is named).
+   */
   private visibleUnit(unit: string | undefined, principal: Principal): string | null {
     if (!unit) return null;
     if (!this.reference.units.has(unit)) {
       throw ApiError.of(400, 'invalid_input', `no unit ${unit}`, [{ field: 'unit', message: 'must be a known unit code' }]);
     }
+    if (principal.role === 'partner') throw ApiError.of(403, 'forbidden', `a partner key reads the city's aggregates only`);
+    return unit;
+  }
+
+  /** A unit a read of per-project items names, checked: known, and one of the caller's units (null when none is named). */
+  private ownUnit(unit: string | undefined, principal: Principal): string | null {
+    if (!unit) return null;
+    if (!this.reference.units.has(unit)) {
+      throw ApiError.of(400, 'invalid_input', `no unit ${unit}`, [{ field: 'unit', message: 'must be a known unit code' }]);
+    }
     const { units } = projectScopeOf(principal);
-    if (units && !units.includes(unit)) throw ApiError.of(403, 'forbidden', `this key does not read unit ${unit}`);
+    if (units && !units.includes(unit)) throw ApiError.of(403, 'forbidden', `this key does not read unit ${unit}'s projects`);
     return unit;
   }
 

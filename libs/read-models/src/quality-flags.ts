@@ -19,8 +19,6 @@ export interface QualityQuery {
   readonly unit?: string;
   /** A flag's period, or a year that holds it (`2025` finds `2025-Q1`). */
   readonly period?: string;
-  /** Only flags touching these units (a unit-limited reader). */
-  readonly units?: readonly string[];
   readonly cursor?: string;
   readonly limit: number;
 }
@@ -57,7 +55,6 @@ export class QualityFlags {
       (f) =>
         (!query.rule || f.rule === query.rule) &&
         (!query.unit || f.units.includes(query.unit)) &&
-        (!query.units || f.units.some((u) => query.units!.includes(u))) &&
         (!query.period || f.period === query.period || f.period.startsWith(`${query.period}-`)) &&
         (f.position > afterPosition || (f.position === afterPosition && f.id > afterId)),
     );

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { isUuid, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { countedWindow, validity } from './kpis';
-import { investorKey } from './projections/project-facts';
+import { investorColumns } from './projections/projects';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
 
 export const BREAKDOWN_DIMENSIONS = ['channel', 'region', 'unit', 'chain'] as const;
@@ -139,9 +139,9 @@ export class Reports {
   /** A project's current state, or null when there is none the scope may see. */
   async project(projectId: string, scope: ProjectScope = {}): Promise<Record<string, unknown> | null> {
     const params: unknown[] = [projectId];
-    const conditions = ['project_id = $1', ...scopeConditions(scope, (value) => `$${params.push(value)}`)];
+    const conditions = ['p.project_id = $1', ...scopeConditions(scope, (value) => `$${params.push(value)}`)];
     const { rows } = await this.pool.query(
-      `SELECT version, state FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}`,
+      `SELECT p.version, p.state FROM ${quoteIdent(this.schema)}.projects p WHERE ${conditions.join(' AND ')}`,
       params,
     );
     return rows.length === 0 ? null : toProject(rows[0]);
@@ -155,23 +155,23 @@ export class Reports {
       return `$${params.length}`;
     };
     const conditions: string[] = scopeConditions(scope, param);
-    if (filter.stage) conditions.push(`stage = ${param(filter.stage)}`);
-    if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
-    if (filter.channel) conditions.push(`${param(filter.channel)} = ANY(channels)`);
-    if (filter.chain) conditions.push(`state->'industry'->>'chain' = ${param(filter.chain)}`);
+    if (filter.stage) conditions.push(`p.stage = ${param(filter.stage)}`);
+    if (filter.unit) conditions.push(`p.unit = ${param(filter.unit)}`);
+    if (filter.channel) conditions.push(`${param(filter.channel)} = ANY(p.channels)`);
+    if (filter.chain) conditions.push(`p.state->'industry'->>'chain' = ${param(filter.chain)}`);
     if (filter.q) {
       const pattern = param(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      conditions.push(`(state->>'name' ILIKE ${pattern} OR state->'investor'->>'name' ILIKE ${pattern})`);
+      conditions.push(`(p.state->>'name' ILIKE ${pattern} OR p.state->'investor'->>'name' ILIKE ${pattern})`);
     }
     if (filter.stalledDays !== undefined) {
       conditions.push(
-        `stage NOT IN ('started', 'dropped') AND last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`,
+        `p.stage NOT IN ('started', 'dropped') AND p.last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`,
       );
     }
-    if (filter.cursor) conditions.push(`project_id > ${param(filter.cursor)}`);
+    if (filter.cursor) conditions.push(`p.project_id > ${param(filter.cursor)}`);
     const { rows } = await this.pool.query(
-      `SELECT version, state FROM ${quoteIdent(this.schema)}.projects ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY project_id LIMIT ${param(filter.limit + 1)}`,
+      `SELECT p.version, p.state FROM ${quoteIdent(this.schema)}.projects p ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY p.project_id LIMIT ${param(filter.limit + 1)}`,
       params,
     );
     const items = rows.slice(0, filter.limit).map(toProject);
@@ -185,16 +185,16 @@ export class Reports {
   async stalled(days: number, now: Date, options: { unit?: string; limit: number }, scope: ProjectScope = {}) {
     const params: unknown[] = [new Date(now.getTime() - days * 86_400_000)];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const conditions = [`stage IN ('lead', 'negotiating', 'signed')`, `last_event_at <= $1`, ...scopeConditions(scope, param)];
-    if (options.unit) conditions.push(`unit = ${param(options.unit)}`);
-    const where = `FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}`;
+    const conditions = [`p.stage IN ('lead', 'negotiating', 'signed')`, `p.last_event_at <= $1`, ...scopeConditions(scope, param)];
+    if (options.unit) conditions.push(`p.unit = ${param(options.unit)}`);
+    const where = `FROM ${quoteIdent(this.schema)}.projects p WHERE ${conditions.join(' AND ')}`;
     // Counted apart: the list reads the names (in the JSON state) of its few rows only.
     const countParams = [...params];
     const [counted, listed] = await Promise.all([
       this.pool.query(`SELECT count(*) AS total ${where}`, countParams),
       this.pool.query(
-        `SELECT project_id, state->>'name' AS name, unit, stage, last_event_at ${where}
-          ORDER BY last_event_at, project_id LIMIT ${param(options.limit)}`,
+        `SELECT p.project_id, p.state->>'name' AS name, p.unit, p.stage, p.last_event_at ${where}
+          ORDER BY p.last_event_at, p.project_id LIMIT ${param(options.limit)}`,
         params,
       ),
     ]);
@@ -213,17 +213,17 @@ export class Reports {
     const params: unknown[] = [];
     const param = (value: unknown) => `$${params.push(value)}`;
     const conditions: string[] = [];
-    if (scope.units) conditions.push(`unit = ANY(${param(scope.units)}::text[])`);
-    if (filter.unit) conditions.push(`unit = ${param(filter.unit)}`);
+    if (scope.units) conditions.push(unitCondition('a', scope.units, param));
+    if (filter.unit) conditions.push(`a.unit = ${param(filter.unit)}`);
     if (filter.cursor) {
       // The cursor is the last row's (occurred_at, activity_id): rows strictly after it in the order below.
       const [at, id] = filter.cursor.split('_');
-      conditions.push(`(occurred_at, activity_id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
+      conditions.push(`(a.occurred_at, a.activity_id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
     }
     const { rows } = await this.pool.query(
-      `SELECT activity_id, kind, title, region, unit, occurred_at FROM ${quoteIdent(this.schema)}.activities
+      `SELECT a.activity_id, a.kind, a.title, a.region, a.unit, a.occurred_at FROM ${quoteIdent(this.schema)}.activities a
         ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY occurred_at DESC, activity_id DESC LIMIT ${param(filter.limit + 1)}`,
+        ORDER BY a.occurred_at DESC, a.activity_id DESC LIMIT ${param(filter.limit + 1)}`,
       params,
     );
     const items = rows.slice(0, filter.limit).map((r) => ({
@@ -258,23 +258,51 @@ export class Reports {
   }
 
   /**
-   * The live projects of an investor (same credit code, else same name: see investorKey) in
-   * other units than `unit`: a new lead for it there is likely counted twice (重复统计). A
-   * project outside the scope is named by its unit only.
+   * The live projects of an investor in other units than `unit` (contract §7): the same credit
+   * code, or, when either side has none, the same name with whitespace removed and case folded —
+   * a new lead for it there is likely counted twice (重复统计). A project outside the scope is
+   * named by its unit only.
    */
   async investorProjects(investor: { name: string; creditCode?: string }, unit: string, scope: ProjectScope = {}) {
-    const params: unknown[] = [investorKey(investor), unit];
+    const identity = investorColumns(investor);
+    const params: unknown[] = [identity.investor_code, identity.investor_name, unit];
     const visible = scopeConditions(scope, (value) => `$${params.push(value)}`);
     const { rows } = await this.pool.query(
       `SELECT p.project_id, p.state->>'name' AS name, p.unit, ${visible.length ? visible.join(' AND ') : 'true'} AS visible
-         FROM ${quoteIdent(this.schema)}.project_facts f JOIN ${quoteIdent(this.schema)}.projects p USING (project_id)
-        WHERE f.valid_to IS NULL AND f.investor_key = $1 AND p.unit <> $2 AND p.stage <> 'dropped'
-        ORDER BY p.lead_at LIMIT 20`,
+         FROM ${quoteIdent(this.schema)}.projects p
+        WHERE (p.investor_code = $1 OR (p.investor_name = $2 AND ($1::text IS NULL OR p.investor_code IS NULL)))
+          AND p.unit <> $3 AND p.stage <> 'dropped'
+        ORDER BY p.lead_at, p.project_id LIMIT 20`,
       params,
     );
     return rows.map((r) =>
       r.visible ? { projectId: r.project_id as string, name: r.name as string, unit: r.unit as string } : { unit: r.unit as string },
     );
+  }
+
+  /** The current unit of each project and of each event's project or activity: what the scope of derived reads goes by. */
+  async unitsOf(
+    projectIds: readonly string[],
+    eventIds: readonly string[],
+  ): Promise<{ projects: Map<string, string>; events: Map<string, string> }> {
+    const s = quoteIdent(this.schema);
+    const [projects, events] = await Promise.all([
+      this.pool.query(`SELECT p.project_id, p.unit FROM ${s}.projects p WHERE p.project_id = ANY($1::uuid[])`, [projectIds]),
+      this.pool.query(
+        `SELECT e.event_id, coalesce(p.unit, a.unit) AS unit
+           FROM events e
+           LEFT JOIN ${s}.projects p ON e.stream_id LIKE 'project-%'
+                AND p.project_id = CASE WHEN e.stream_id LIKE 'project-%' THEN substr(e.stream_id, 9)::uuid END
+           LEFT JOIN ${s}.activities a ON e.stream_id LIKE 'activity-%'
+                AND a.activity_id = CASE WHEN e.stream_id LIKE 'activity-%' THEN substr(e.stream_id, 10)::uuid END
+          WHERE e.event_id = ANY($1::uuid[])`,
+        [eventIds],
+      ),
+    ]);
+    return {
+      projects: new Map(projects.rows.map((r) => [r.project_id as string, r.unit as string])),
+      events: new Map(events.rows.filter((r) => r.unit !== null).map((r) => [r.event_id as string, r.unit as string])),
+    };
   }
 
   private nameOf(by: BreakdownDimension, key: string): string | null {
@@ -284,18 +312,27 @@ export class Reports {
   }
 }
 
-/** SQL conditions on a projects row for a scope; `param` adds a parameter and names it. */
-function scopeConditions(scope: ProjectScope, param: (value: unknown) => string): string[] {
+/**
+ * The SQL conditions of a scope on a row of `projects` aliased `p` (every column qualified: a
+ * query that joins another table stays unambiguous); `param` adds a parameter and names it.
+ * Every read of projects goes through here.
+ */
+export function scopeConditions(scope: ProjectScope, param: (value: unknown) => string): string[] {
   const conditions: string[] = [];
-  if (scope.units) conditions.push(`unit = ANY(${param(scope.units)}::text[])`);
+  if (scope.units) conditions.push(unitCondition('p', scope.units, param));
   if (scope.registeredByPartner !== undefined) {
     // Who registered a project is the actor of its first event: one index probe into the store.
     conditions.push(
-      `EXISTS (SELECT 1 FROM events e WHERE e.stream_id = 'project-' || project_id AND e.version = 1
+      `EXISTS (SELECT 1 FROM events e WHERE e.stream_id = 'project-' || p.project_id AND e.version = 1
                   AND e.actor = jsonb_build_object('kind', 'partner', 'id', ${param(scope.registeredByPartner)}::text))`,
     );
   }
   return conditions;
+}
+
+/** A row (aliased `alias`) of one of `units`. */
+function unitCondition(alias: string, units: readonly string[], param: (value: unknown) => string): string {
+  return `${alias}.unit = ANY(${param(units)}::text[])`;
 }
 
 function toProject(row: { version: number; state: Record<string, unknown> }): Record<string, unknown> {

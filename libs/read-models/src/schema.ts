@@ -35,7 +35,9 @@ export function readModelTablesSql(schema: string): string {
       channels      text[]      NOT NULL,
       lead_at       timestamptz NOT NULL,
       last_event_at timestamptz NOT NULL,
-      state         jsonb       NOT NULL
+      state         jsonb       NOT NULL,
+      investor_code text,                 -- the investor's credit code, upper-case; NULL without one
+      investor_name text        NOT NULL  -- the investor's name, whitespace removed, case folded
     );
     ALTER TABLE ${s}.projects ALTER COLUMN state SET STATISTICS 0; -- nothing filters on the document
 
@@ -106,12 +108,17 @@ export function readModelTablesSql(schema: string): string {
  */
 export const INBOUND_VISITS_INDEX = 'visits_inbound_idx';
 
+/** The duplicate warning's look-ups of live projects by the investor's credit code or normalized name. */
+export const PROJECTS_INVESTOR_INDEXES = { code: 'projects_investor_code_idx', name: 'projects_investor_name_idx' } as const;
+
 /** Secondary indexes, by the queries that need them: KPIs by signed/started time, asOf by validity, project pages. */
 export function readModelIndexesSql(schema: string): string {
   const s = quoteIdent(schema);
   return `
     CREATE INDEX ON ${s}.projects (stage, unit);
     CREATE INDEX ON ${s}.projects (last_event_at);
+    CREATE INDEX ${PROJECTS_INVESTOR_INDEXES.code} ON ${s}.projects (investor_code);
+    CREATE INDEX ${PROJECTS_INVESTOR_INDEXES.name} ON ${s}.projects (investor_name);
     CREATE UNIQUE INDEX ON ${s}.project_facts (project_id) WHERE valid_to IS NULL;
     CREATE INDEX ON ${s}.project_facts (signed_at) WHERE valid_to IS NULL;
     CREATE INDEX ON ${s}.project_facts (started_at) WHERE valid_to IS NULL;

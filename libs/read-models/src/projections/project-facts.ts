@@ -3,9 +3,14 @@ import type { DomainEvent, ProjectState } from '@app/domain';
 import type { RowProjection } from './projection';
 import { qualified } from './writer';
 
+/** An investor's name as the investor identity compares it: whitespace removed, case folded. */
+export function investorNameKey(name: string): string {
+  return name.replace(/\s+/gu, '').toLowerCase();
+}
+
 /** Who an investor is for `inbound_enterprise_count`: the credit code, else the name without spaces, case-folded. */
 export function investorKey(investor: { name: string; creditCode?: string }): string {
-  return investor.creditCode ? `code:${investor.creditCode.toUpperCase()}` : `name:${investor.name.replace(/\s+/gu, '').toLowerCase()}`;
+  return investor.creditCode ? `code:${investor.creditCode.toUpperCase()}` : `name:${investorNameKey(investor.name)}`;
 }
 
 /**
