@@ -92,6 +92,13 @@ export class KpiQuery extends PeriodQuery {
   toMonth?: string;
 }
 
+export class FunnelQuery extends PeriodQuery {
+  @ApiPropertyOptional({ format: 'date-time', description: 'as recorded at this instant' })
+  @OptionalParam()
+  @IsInstant()
+  asOf?: string;
+}
+
 export class BreakdownQuery extends KpiQuery {
   @ApiProperty({ enum: BREAKDOWN_DIMENSIONS })
   @IsDefined({ message: `is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}` })

@@ -20,12 +20,12 @@ import { Revisions } from './revisions';
 import {
   ActivitiesQuery,
   BreakdownQuery,
+  FunnelQuery,
   InvestorProjectsQuery,
   KpiChangesQuery,
   KpiQuery,
   MonthlyReportQuery,
   QualityFlagsQuery,
-  PeriodQuery,
   PositionQuery,
   PositionWaitQuery,
   ProjectsQuery,
@@ -172,10 +172,14 @@ export class ReadController {
   }
 
   @Get('funnel')
-  @ApiOperation({ summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period' })
-  async funnel(@Query(checkedQuery) query: PeriodQuery) {
+  @ApiOperation({
+    summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period, now or as recorded at asOf',
+  })
+  async funnel(@Query(checkedQuery) query: FunnelQuery) {
     const position = await this.freshness.require(integerParam(query.minPosition));
-    return { ...(await this.reports.funnel(periodOf(query, this.reference.plan.year))), position };
+    const asOf = asOfOf(query);
+    const funnel = await this.reports.funnel(periodOf(query, this.reference.plan.year), asOf);
+    return { ...funnel, asOf: (asOf ?? new Date()).toISOString(), position };
   }
 
   @Get('breakdown')
