@@ -223,6 +223,13 @@ export class YearQuery {
   year?: string;
 }
 
+export class ClosesQuery extends PositionQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
+  @OptionalParam()
+  @IsIntegerText(2000, 2100)
+  year?: string;
+}
+
 export class MonthlyReportQuery extends YearQuery {
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 12 })
   @IsDefined({ message: 'is required' })

@@ -20,6 +20,7 @@ import { Revisions } from './revisions';
 import {
   ActivitiesQuery,
   BreakdownQuery,
+  ClosesQuery,
   FunnelQuery,
   InvestorProjectsQuery,
   KpiChangesQuery,
@@ -29,7 +30,6 @@ import {
   PositionQuery,
   PositionWaitQuery,
   ProjectsQuery,
-  YearQuery,
   StalledQuery,
   TrendQuery,
   asOfOf,
@@ -166,9 +166,10 @@ export class ReadController {
   @ApiOperation({
     summary: "关账: the closes of the year's periods (PeriodClosed events of the stream plan-<year>), in the order recorded",
   })
-  async periods(@Query(checkedQuery) query: YearQuery) {
+  async periods(@Query(checkedQuery) query: ClosesQuery) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
     const year = integerParam(query.year) ?? this.reference.plan.year;
-    return { year, closes: await this.revisions.closes(year) };
+    return { year, position, closes: await this.revisions.closes(year) };
   }
 
   @Get('funnel')
