@@ -49,7 +49,10 @@ describe('table maintenance (autovacuum off on the server)', () => {
         `INSERT INTO events (event_id, type, stream_id, version, schema_version, occurred_at, recorded_at, actor, data)
          SELECT gen_random_uuid(), 'LeadRegistered', 'project-' || gen_random_uuid(), 1, 1, now(), now(), '{}', '{}' FROM generate_series(1, 3000)`,
       );
-      await writer.query(`INSERT INTO rm.visits SELECT gen_random_uuid(), 'inbound', now(), now() FROM generate_series(1, 3000)`);
+      await writer.query(
+        `INSERT INTO rm.visits (project_id, direction, occurred_at, recorded_at, position, event_id, actor)
+         SELECT gen_random_uuid(), 'inbound', now(), now(), i, gen_random_uuid(), '{}' FROM generate_series(1, 3000) AS i`,
+      );
       await writer.query(`INSERT INTO checkpoints (name, position) SELECT 'c' || i, i FROM generate_series(1, 10) AS i`);
       await waitForCounts(db, writer, { 'public.events': 3000, 'rm.visits': 3000, 'public.checkpoints': 10 });
     } finally {

@@ -1,7 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { rebuildReadModels } from '@app/read-models';
+import type { QueryRunner } from 'typeorm';
+import { ReadModelsCarryTheirEvents1700000000012, rebuildReadModels } from '@app/read-models';
 import { leadBody, reference } from '../support/fixtures';
 import { startPipeline, type Pipeline } from '../support/pipeline';
+import { call } from '../support/services';
+
+/** Every read model's rows in a stable order, each row's columns by name (a migrated table has them in another order). */
+async function dump(pipeline: Pipeline): Promise<string> {
+  const tables = await Promise.all(
+    [
+      'SELECT stream_id, version FROM rm.streams ORDER BY 1',
+      'SELECT project_id, version, stage, unit, channels, lead_at, last_event_at, state, investor_code, investor_name, registered_by FROM rm.projects ORDER BY 1',
+      'SELECT * FROM rm.project_facts ORDER BY project_id, valid_from_position',
+      'SELECT * FROM rm.visits ORDER BY position',
+      'SELECT * FROM rm.fund_investments ORDER BY position',
+      'SELECT * FROM rm.period_closes ORDER BY position',
+      'SELECT * FROM rm.target_changes ORDER BY position',
+    ].map((sql) => pipeline.db.pool.query(sql).then((r) => r.rows)),
+  );
+  return JSON.stringify(
+    tables.map((rows) => rows.map((row) => Object.fromEntries(Object.entries(row).sort(([x], [y]) => (x < y ? -1 : 1))))),
+  );
+}
 
 describe('rebuild and BI views (real pipeline)', () => {
   let pipeline: Pipeline;
@@ -90,20 +110,44 @@ describe('rebuild and BI views (real pipeline)', () => {
         .map((projectId) => ({ type: 'StartProject', projectId, startedInvestmentWan: 3, occurredAt: '2025-04-01T10:00:00+08:00' })),
     );
     await pipeline.get(`/v1/kpis?year=2025&minPosition=${last}`);
-    const dump = async () => {
-      const tables = await Promise.all(
-        [
-          'SELECT stream_id, version FROM rm.streams ORDER BY 1',
-          'SELECT project_id, version, stage, unit, channels, lead_at, last_event_at, state, investor_code, investor_name FROM rm.projects ORDER BY 1',
-          'SELECT * FROM rm.project_facts ORDER BY project_id, valid_from',
-          'SELECT * FROM rm.visits ORDER BY project_id, occurred_at',
-        ].map((sql) => pipeline.db.pool.query(sql).then((r) => r.rows)),
-      );
-      return JSON.stringify(tables);
-    };
-    const projected = await dump();
+    const projected = await dump(pipeline);
     await rebuildReadModels(pipeline.db.pool, reference, { chunkSize: 40 });
-    expect(await dump()).toEqual(projected);
+    expect(await dump(pipeline)).toEqual(projected);
     expect(projected).toContain('"signed_wan":"9"');
+  });
+
+  it('a database made before the read models carried their events migrates to the same rows', async () => {
+    // Whole lives in one batch, fund investments, a close and a target change: every table the migration fills.
+    const lives = Array.from({ length: 5 }, () => randomUUID());
+    await pipeline.batch(
+      lives.flatMap((projectId) => [
+        { type: 'RegisterLead', ...leadBody({ projectId }) },
+        { type: 'RecordVisit', projectId, direction: 'outbound', occurredAt: '2025-01-20T10:00:00+08:00' },
+        { type: 'RecordFundInvestment', projectId, fund: 'zz-angel-fund', amountWan: 5, occurredAt: '2025-02-01T10:00:00+08:00' },
+        { type: 'SignProject', projectId, signedAmountWan: 11, occurredAt: '2025-03-01T10:00:00+08:00' },
+        { type: 'StartProject', projectId, startedInvestmentWan: 4, occurredAt: '2025-04-01T10:00:00+08:00' },
+      ]),
+    );
+    expect((await call(pipeline.ingestUrl, 'POST', '/v1/periods/2025-Q1/close')).status).toBe(201);
+    const target = await call(pipeline.ingestUrl, 'POST', '/v1/targets/changes', {
+      body: { code: 'signed_total_wan', scope: 'city', period: '2025', target: 5_000, reason: '调整' },
+    });
+    await pipeline.get(`/v1/kpis?year=2025&minPosition=${target.body.position}`);
+    const projected = await dump(pipeline);
+    expect(projected).toContain('"event_type":"VisitRecorded"');
+
+    const client = await pipeline.db.pool.connect();
+    const runner = { query: async (sql: string, params?: unknown[]) => (await client.query(sql, params)).rows } as unknown as QueryRunner;
+    try {
+      await client.query('BEGIN');
+      const migration = new ReadModelsCarryTheirEvents1700000000012();
+      await migration.down(runner);
+      expect((await client.query(`SELECT count(*)::int AS n FROM rm.project_facts WHERE stage = 'negotiating'`)).rows[0].n).toBe(0);
+      await migration.up(runner);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    expect(await dump(pipeline)).toEqual(projected);
   });
 });

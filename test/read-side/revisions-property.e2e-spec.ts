@@ -149,7 +149,8 @@ describe('reported, restated and changes over random histories around a close (p
         if (after.length > 0) await settle(await pipeline.batch(after));
 
         const label = `year=2025&month=${month}`;
-        const close = (await pipeline.get('/v1/periods?year=2025')).closes.find(
+        // The closes are read from their read model: asked for with the close's position.
+        const close = (await pipeline.get(`/v1/periods?year=2025&minPosition=${closed.body.position}`)).closes.find(
           (c: { period: string }) => c.period === `2025-${String(month).padStart(2, '0')}`,
         );
         const atClose = await reports(`${label}&asOf=${encodeURIComponent(close.recordedAt)}`);

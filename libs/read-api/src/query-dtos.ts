@@ -92,6 +92,13 @@ export class KpiQuery extends PeriodQuery {
   toMonth?: string;
 }
 
+export class FunnelQuery extends PeriodQuery {
+  @ApiPropertyOptional({ format: 'date-time', description: 'as recorded at this instant' })
+  @OptionalParam()
+  @IsInstant()
+  asOf?: string;
+}
+
 export class BreakdownQuery extends KpiQuery {
   @ApiProperty({ enum: BREAKDOWN_DIMENSIONS })
   @IsDefined({ message: `is required: one of ${BREAKDOWN_DIMENSIONS.join(', ')}` })
@@ -210,6 +217,13 @@ export class QualityFlagsQuery {
 }
 
 export class YearQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
+  @OptionalParam()
+  @IsIntegerText(2000, 2100)
+  year?: string;
+}
+
+export class ClosesQuery extends PositionQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 2000, maximum: 2100, example: 2025, description: "the plan's year when absent" })
   @OptionalParam()
   @IsIntegerText(2000, 2100)

@@ -20,16 +20,16 @@ import { Revisions } from './revisions';
 import {
   ActivitiesQuery,
   BreakdownQuery,
+  ClosesQuery,
+  FunnelQuery,
   InvestorProjectsQuery,
   KpiChangesQuery,
   KpiQuery,
   MonthlyReportQuery,
   QualityFlagsQuery,
-  PeriodQuery,
   PositionQuery,
   PositionWaitQuery,
   ProjectsQuery,
-  YearQuery,
   StalledQuery,
   TrendQuery,
   asOfOf,
@@ -168,16 +168,21 @@ export class ReadController {
   @ApiOperation({
     summary: "关账: the closes of the year's periods (PeriodClosed events of the stream plan-<year>), in the order recorded",
   })
-  async periods(@Query(checkedQuery) query: YearQuery) {
+  async periods(@Query(checkedQuery) query: ClosesQuery) {
+    const position = await this.freshness.require(integerParam(query.minPosition));
     const year = integerParam(query.year) ?? this.reference.plan.year;
-    return { year, closes: await this.revisions.closes(year) };
+    return { year, position, closes: await this.revisions.closes(year) };
   }
 
   @Get('funnel')
-  @ApiOperation({ summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period' })
-  async funnel(@Query(checkedQuery) query: PeriodQuery) {
+  @ApiOperation({
+    summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period, now or as recorded at asOf',
+  })
+  async funnel(@Query(checkedQuery) query: FunnelQuery) {
     const position = await this.freshness.require(integerParam(query.minPosition));
-    return { ...(await this.reports.funnel(periodOf(query, this.reference.plan.year))), position };
+    const asOf = asOfOf(query);
+    const funnel = await this.reports.funnel(periodOf(query, this.reference.plan.year), asOf);
+    return { ...funnel, asOf: (asOf ?? new Date()).toISOString(), position };
   }
 
   @Get('breakdown')

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { periodLabel, planStreamId, type PeriodClosed, type Period } from '@app/domain';
-import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
+import { periodLabel, type Period } from '@app/domain';
+import type { Actor } from '@app/event-store';
 import { LruMap } from '@app/platform';
-import type { KpiQueries, KpiResult } from '@app/read-models';
+import { LIVE_SCHEMA, quoteIdent, type KpiQueries, type KpiResult } from '@app/read-models';
 
 /** A KPI result with what was reported at the period's close and what has moved since (contract §9). */
 export type RevisedResult = KpiResult & { readonly reported: number | null; readonly restated: number | null };
@@ -17,45 +17,43 @@ export interface CloseRecord {
   readonly eventId: string;
   readonly position: number;
   readonly recordedAt: string;
-  readonly actor: EventEnvelope['actor'];
+  readonly actor: Actor;
 }
 
 /**
  * Reported and restated figures: for a closed period, `reported` is the KPI over the events up
- * to the close's position — the as-of report at that event's record time (positions and
- * record times rise together: the store stamps each event under its append lock) — computed
- * once per close and kept; `restated` is `actual − reported`. Both null for a period not
- * closed, for a year to date, and for a report as of before the close.
+ * to the close's position — the as-of report at the close's record time (the close is stored
+ * right after that position, and positions and record times rise together: the store stamps
+ * each event under its append lock) — computed once per close and kept; `restated` is
+ * `actual − reported`. Both null for a period not closed, for a year to date, and for a report
+ * as of before the close. The closes are read from their read model (rm.period_closes).
  */
 export class Revisions {
-  private readonly store: PostgresEventStore;
   private readonly reported = new LruMap<string, Promise<Map<string, number | null>>>(200);
 
   constructor(
     private readonly pool: Pool,
     private readonly kpis: KpiQueries,
-  ) {
-    this.store = new PostgresEventStore(pool);
-  }
+    private readonly schema: string = LIVE_SCHEMA,
+  ) {}
 
   /** The closes of a year's periods, in the order they were recorded. */
   async closes(year: number): Promise<CloseRecord[]> {
-    const events = await this.store.readStream(planStreamId(year));
-    return events
-      .filter((e) => e.type === 'PeriodClosed')
-      .map((e) => {
-        const data = e.data as PeriodClosed['data'];
-        return {
-          period: data.period,
-          closedPosition: data.position,
-          closedAt: e.occurredAt,
-          reason: data.reason ?? null,
-          eventId: e.eventId,
-          position: e.position,
-          recordedAt: e.recordedAt,
-          actor: e.actor,
-        };
-      });
+    const { rows } = await this.pool.query(
+      `SELECT period, closed_position, occurred_at, reason, event_id, position, recorded_at, actor
+         FROM ${quoteIdent(this.schema)}.period_closes WHERE year = $1 ORDER BY position`,
+      [year],
+    );
+    return rows.map((r) => ({
+      period: r.period,
+      closedPosition: Number(r.closed_position),
+      closedAt: (r.occurred_at as Date).toISOString(),
+      reason: r.reason,
+      eventId: r.event_id,
+      position: Number(r.position),
+      recordedAt: (r.recorded_at as Date).toISOString(),
+      actor: r.actor,
+    }));
   }
 
   async revise(
@@ -77,7 +75,7 @@ export class Revisions {
   /** The record time a closed period's report counts up to (null when it is not closed). */
   async closedAsOf(period: Period): Promise<Date | null> {
     const close = await this.closeOf(period);
-    return close ? this.recordedAtPosition(close.closedPosition) : null;
+    return close ? new Date(Date.parse(close.recordedAt)) : null;
   }
 
   /** A period is closed once (the plan's decider refuses a second close). */
@@ -92,8 +90,8 @@ export class Revisions {
     let report = this.reported.get(key);
     if (!report) {
       report = (async () => {
-        const asOf = await this.recordedAtPosition(close.closedPosition);
-        const query = { period, asOf, now: new Date(Date.parse(close.recordedAt)) };
+        const asOf = new Date(Date.parse(close.recordedAt));
+        const query = { period, asOf, now: asOf };
         const results = scope === 'city' ? await this.kpis.city(query) : await this.kpis.units(query);
         return new Map(results.map((r) => [`${r.scope}|${r.code}`, r.actual]));
       })();
@@ -101,14 +99,5 @@ export class Revisions {
       this.reported.set(key, report);
     }
     return report;
-  }
-
-  /** When the event at a position was recorded (the epoch for position 0: nothing counted). */
-  private async recordedAtPosition(position: number): Promise<Date> {
-    if (position === 0) return new Date(0);
-    const { rows } = await this.pool.query('SELECT recorded_at FROM events WHERE position <= $1 ORDER BY position DESC LIMIT 1', [
-      position,
-    ]);
-    return rows.length === 0 ? new Date(0) : (rows[0].recorded_at as Date);
   }
 }

@@ -47,11 +47,17 @@ export function biViewsSql(): string {
 
     CREATE OR REPLACE VIEW bi.project_facts AS
       SELECT project_id, valid_from, valid_to, stage, unit, channels, origin_region, sector, chain, industrial,
-             planned_wan, lead_at, signed_wan, signed_at, started_wan, started_at
+             planned_wan, lead_at, signed_wan, signed_at, started_wan, started_at,
+             valid_from_position, valid_to_position, event_id, event_type
         FROM rm.project_facts;
-    COMMENT ON VIEW bi.project_facts IS '项目指标口径事实的历史: 每次登记/签约/开工/更正/终止一行, 按记录时间生效; valid_to 为空即当前';
+    COMMENT ON VIEW bi.project_facts IS '项目指标口径事实的历史: 每次登记/首次走访/签约/开工/更正/终止一行, 按事件位置先后生效; valid_to 为空即当前';
     COMMENT ON COLUMN bi.project_facts.valid_from IS '生效(记录)时间';
     COMMENT ON COLUMN bi.project_facts.valid_to IS '失效(记录)时间, 空为当前';
+    COMMENT ON COLUMN bi.project_facts.stage IS '阶段: lead 线索 / negotiating 在谈 / signed 已签约 / started 已开工 / dropped 已终止';
+    COMMENT ON COLUMN bi.project_facts.valid_from_position IS '生效事件的位置(同一批次的事件各占一步)';
+    COMMENT ON COLUMN bi.project_facts.valid_to_position IS '失效事件的位置, 空为当前';
+    COMMENT ON COLUMN bi.project_facts.event_id IS '生效事件ID';
+    COMMENT ON COLUMN bi.project_facts.event_type IS '生效事件类型';
     COMMENT ON COLUMN bi.project_facts.signed_wan IS '签约额(万元)';
     COMMENT ON COLUMN bi.project_facts.started_wan IS '开工投资额(万元)';
     COMMENT ON COLUMN bi.project_facts.planned_wan IS '计划投资额(万元)';

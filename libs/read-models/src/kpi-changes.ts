@@ -26,9 +26,6 @@ export interface KpiChangesQuery {
   readonly to: Date;
 }
 
-/** The facts-row event types: each opens a row of project_facts, stamped with its record time. */
-const FACT_EVENT_TYPES = ['LeadRegistered', 'ProjectSigned', 'ProjectStarted', 'ProjectCorrected', 'ProjectDropped'];
-
 /**
  * Declares the type of every parameter of params(): an expression of one code leaves some
  * unused, and PostgreSQL must know them all. A CTE nobody reads is never run.
@@ -38,18 +35,21 @@ const TYPED_PARAMS = `typed AS (SELECT $1::timestamptz, $2::timestamptz, $3::tim
 /** The city KPIs not summed over project facts alone. */
 const OTHER_CITY_KPIS = new Set(['outbound_activity_count', 'fund_invested_count', 'inbound_enterprise_count']);
 
+/** The event of a row that carries one (every read model row), as a contribution reads it (after its type). */
+const EVENT_OF = (alias: string) => `${alias}.event_id, ${alias}.position, ${alias}.recorded_at, ${alias}.occurred_at, ${alias}.actor`;
+
+/** The event that opened a facts row, as a contribution reads it: its type, then as EVENT_OF. */
+const FACT_EVENT_OF = (alias: string) =>
+  `${alias}.event_type AS type, ${alias}.event_id, ${alias}.valid_from_position AS position, ${alias}.valid_from AS recorded_at, ${alias}.occurred_at, ${alias}.actor`;
+
 /**
- * The change points of a query's `points` (project_id, at, key, type: the event type, or null
- * for a facts row) with the event that made each — of that project, recorded in that
- * millisecond (the last one for a facts row) — in position order.
+ * Each facts row opened in (from, to] — $3, $4 unless named — beside the project's row it
+ * replaced (`p`, none for a lead): one step per event, in whatever batch it came.
  */
-const attributed = (key: string) =>
-  `SELECT DISTINCT ON (x.project_id, x.at, x.type) x.project_id, ${key} AS key,
-          e.event_id, e.type, e.position, e.recorded_at, e.occurred_at, e.actor
-     FROM points x JOIN events e ON e.stream_id = 'project-' || x.project_id
-                               AND e.recorded_at >= x.at AND e.recorded_at < x.at + interval '1 millisecond'
-                               AND (e.type = x.type OR (x.type IS NULL AND e.type IN (${FACT_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})))
-    ORDER BY x.project_id, x.at, x.type, e.position DESC`;
+const factSteps = (schema: string, from = '$3', to = '$4') =>
+  `${schema}.project_facts n
+     LEFT JOIN ${schema}.project_facts p ON p.project_id = n.project_id AND p.valid_to_position = n.valid_from_position
+    WHERE n.valid_from > ${from} AND n.valid_from <= ${to}`;
 
 /** Shares are compared to 10 decimals (contract §9). */
 const round10 = (x: number) => Math.round(x * 1e10) / 1e10;
@@ -126,7 +126,7 @@ export class KpiChanges {
 
   /**
    * Distinct investors with an inbound visit in the period: a project joins with its first such
-   * visit recorded, under its investor's identity; a correction of the investor moves a member
+   * visit, under its investor's identity; a correction of the investor moves a member
    * from one identity to another. Each project's membership and identity are followed from
    * `from` through its events in position order; an event's delta is the change in the number
    * of identities with at least one member.
@@ -134,23 +134,17 @@ export class KpiChanges {
   private async inboundContributions(query: KpiChangesQuery): Promise<Contribution[]> {
     const s = quoteIdent(this.schema);
     const { start, end } = countedWindow({ period: query.period }, this.reference.timezone);
-    const first = `first AS (SELECT DISTINCT ON (project_id) project_id, recorded_at FROM ${s}.visits
-                     WHERE direction = 'inbound' AND occurred_at >= $1 AND occurred_at < $2 ORDER BY project_id, recorded_at)`;
+    const first = `first AS (SELECT DISTINCT ON (v.project_id) v.project_id, ${EVENT_OF('v')} FROM ${s}.visits v
+                     WHERE v.direction = 'inbound' AND v.occurred_at >= $1 AND v.occurred_at < $2 ORDER BY v.project_id, v.position)`;
     const { rows: points } = await this.pool.query(
-      `WITH ${first},
-       points AS (
-         SELECT project_id, recorded_at AS at, NULL::text AS key, 'VisitRecorded' AS type FROM first WHERE recorded_at > $3 AND recorded_at <= $4
-         UNION ALL
-         SELECT n.project_id, n.valid_from, n.investor_key, NULL
-           FROM ${s}.project_facts n
-           LEFT JOIN ${s}.project_facts p ON p.project_id = n.project_id AND p.valid_to = n.valid_from AND p.valid_from < p.valid_to
-          WHERE n.valid_from > $3 AND n.valid_from <= $4 AND (n.valid_to IS NULL OR n.valid_to > n.valid_from)
-            AND n.investor_key IS DISTINCT FROM p.investor_key
-       )
-       ${attributed('x.key')}`,
+      `WITH ${first}
+       SELECT f.project_id, NULL::text AS key, 'VisitRecorded' AS type, ${EVENT_OF('f')} FROM first f WHERE f.recorded_at > $3 AND f.recorded_at <= $4
+       UNION ALL
+       SELECT n.project_id, n.investor_key, ${FACT_EVENT_OF('n')}
+         FROM ${factSteps(s)} AND n.investor_key IS DISTINCT FROM p.investor_key
+       ORDER BY position`,
       [start, end, query.from, query.to],
     );
-    points.sort((a, b) => Number(a.position) - Number(b.position));
     const projects = [...new Set(points.map((r) => r.project_id as string))];
     const { rows: initial } = await this.pool.query(
       `WITH ${first}
@@ -194,26 +188,21 @@ export class KpiChanges {
    * The unit's projects signed in the period that have a fund investment recorded (any time):
    * each project's two conditions are followed from `from` through its events in position
    * order — a facts row can make it signed in the period and of the unit (or no longer), its
-   * first fund investment recorded gives it the investment; it counts while both hold.
+   * first fund investment gives it the investment; it counts while both hold.
    */
   private async fundLandedContributions(query: KpiChangesQuery): Promise<Contribution[]> {
     const s = quoteIdent(this.schema);
     const { start, end } = countedWindow({ period: query.period }, this.reference.timezone);
     const counted = (alias: string) => `(${alias}.signed_at >= $1 AND ${alias}.signed_at < $2 AND ${alias}.unit = $5)`;
-    const first = `first AS (SELECT DISTINCT ON (project_id) project_id, recorded_at FROM ${s}.fund_investments ORDER BY project_id, recorded_at)`;
+    const first = `first AS (SELECT DISTINCT ON (fi.project_id) fi.project_id, ${EVENT_OF('fi')} FROM ${s}.fund_investments fi ORDER BY fi.project_id, fi.position)`;
     const { rows: points } = await this.pool.query(
-      `WITH ${first},
-       points AS (
-         SELECT project_id, recorded_at AS at, NULL::boolean AS key, 'FundInvestmentMade' AS type FROM first WHERE recorded_at > $3 AND recorded_at <= $4
-         UNION ALL
-         SELECT n.project_id, n.valid_from, ${counted('n')}, NULL
-           FROM ${s}.project_facts n
-          WHERE n.valid_from > $3 AND n.valid_from <= $4 AND (n.valid_to IS NULL OR n.valid_to > n.valid_from)
-       )
-       ${attributed('x.key')}`,
+      `WITH ${first}
+       SELECT f.project_id, NULL::boolean AS key, 'FundInvestmentMade' AS type, ${EVENT_OF('f')} FROM first f WHERE f.recorded_at > $3 AND f.recorded_at <= $4
+       UNION ALL
+       SELECT n.project_id, ${counted('n')}, ${FACT_EVENT_OF('n')} FROM ${factSteps(s)}
+       ORDER BY position`,
       [start, end, query.from, query.to, query.scope],
     );
-    points.sort((a, b) => Number(a.position) - Number(b.position));
     const projects = [...new Set(points.map((r) => r.project_id as string))];
     const { rows: initial } = await this.pool.query(
       `WITH ${first}
@@ -265,26 +254,17 @@ export class KpiChanges {
     const after = this.expressions(query, 'n');
     const prior = this.expressions(query, 'p');
     const den = after.den !== undefined && prior.den !== undefined;
-    // Each facts row opened in the window against the row it replaced (rows of no length, superseded within their millisecond, are skipped).
+    // Each event that opened a facts row in the window, against the row it replaced, by position.
     const { rows } = await this.pool.query(
       `WITH ${TYPED_PARAMS}, x AS (
-         SELECT n.project_id, n.valid_from,
+         SELECT n.project_id, ${FACT_EVENT_OF('n')},
                 (${after.num}) - coalesce((${prior.num}), 0) AS num_delta,
                 ${den ? `(${after.den}) - coalesce((${prior.den}), 0)` : '0'} AS den_delta
-           FROM ${s}.project_facts n
-           LEFT JOIN ${s}.project_facts p ON p.project_id = n.project_id AND p.valid_to = n.valid_from AND p.valid_from < p.valid_to
-          WHERE n.valid_from > $3 AND n.valid_from <= $9 AND (n.valid_to IS NULL OR n.valid_to > n.valid_from)
+           FROM ${factSteps(s, '$3', '$9')}
        )
-       SELECT DISTINCT ON (x.project_id, x.valid_from) x.project_id, x.num_delta, x.den_delta,
-              e.event_id, e.type, e.position, e.recorded_at, e.occurred_at, e.actor
-         FROM x JOIN events e ON e.stream_id = 'project-' || x.project_id
-                             AND e.recorded_at >= x.valid_from AND e.recorded_at < x.valid_from + interval '1 millisecond'
-                             AND e.type = ANY($10::text[])
-        WHERE x.num_delta <> 0 OR x.den_delta <> 0
-        ORDER BY x.project_id, x.valid_from, e.position DESC`,
-      [...this.params(query), FACT_EVENT_TYPES],
+       SELECT * FROM x WHERE x.num_delta <> 0 OR x.den_delta <> 0 ORDER BY x.position`,
+      this.params(query),
     );
-    rows.sort((a, b) => Number(a.position) - Number(b.position));
     if (!den) return rows.map((r) => contribution(r, Number(r.num_delta)));
 
     // A share: the running numerator and base from their values at `from`.
@@ -305,10 +285,10 @@ export class KpiChanges {
   private async activityContributions(query: KpiChangesQuery): Promise<Contribution[]> {
     const { start, end } = countedWindow({ period: query.period }, this.reference.timezone);
     const { rows } = await this.pool.query(
-      `SELECT e.event_id, e.type, e.position, e.recorded_at, e.occurred_at, e.actor, NULL AS project_id
-         FROM ${quoteIdent(this.schema)}.activities a JOIN events e ON e.stream_id = 'activity-' || a.activity_id AND e.version = 1
+      `SELECT ${EVENT_OF('a')}, 'ActivityHeld' AS type, NULL AS project_id
+         FROM ${quoteIdent(this.schema)}.activities a
         WHERE a.kind = 'outbound' AND a.occurred_at >= $1 AND a.occurred_at < $2 AND a.recorded_at > $3 AND a.recorded_at <= $4
-        ORDER BY e.position`,
+        ORDER BY a.position`,
       [start, end, query.from, query.to],
     );
     return rows.map((r) => contribution(r, 1));
@@ -319,17 +299,12 @@ export class KpiChanges {
     const { start, end } = countedWindow({ period: query.period }, this.reference.timezone);
     const { rows } = await this.pool.query(
       `WITH first AS (
-         SELECT DISTINCT ON (project_id) project_id, recorded_at FROM ${quoteIdent(this.schema)}.fund_investments
-          WHERE municipal AND occurred_at >= $1 AND occurred_at < $2 ORDER BY project_id, recorded_at
+         SELECT DISTINCT ON (fi.project_id) fi.project_id, ${EVENT_OF('fi')} FROM ${quoteIdent(this.schema)}.fund_investments fi
+          WHERE fi.municipal AND fi.occurred_at >= $1 AND fi.occurred_at < $2 ORDER BY fi.project_id, fi.position
        )
-       SELECT DISTINCT ON (f.project_id) f.project_id, e.event_id, e.type, e.position, e.recorded_at, e.occurred_at, e.actor
-         FROM first f JOIN events e ON e.stream_id = 'project-' || f.project_id AND e.type = 'FundInvestmentMade'
-                                   AND e.recorded_at >= f.recorded_at AND e.recorded_at < f.recorded_at + interval '1 millisecond'
-        WHERE f.recorded_at > $3 AND f.recorded_at <= $4
-        ORDER BY f.project_id, e.position`,
+       SELECT f.*, 'FundInvestmentMade' AS type FROM first f WHERE f.recorded_at > $3 AND f.recorded_at <= $4 ORDER BY f.position`,
       [start, end, query.from, query.to],
     );
-    rows.sort((a, b) => Number(a.position) - Number(b.position));
     return rows.map((r) => contribution(r, 1));
   }
 }

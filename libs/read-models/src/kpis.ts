@@ -253,23 +253,23 @@ export class KpiQueries {
   /** The target changes of the plan's year recorded by the query's record time, in order, with who made them. */
   private async targetChanges(query: KpiQuery): Promise<TargetChangeRecord[]> {
     const { rows } = await this.pool.query(
-      `SELECT e.data, e.actor, e.recorded_at, coalesce(p.display_name, k.name) AS actor_name
-         FROM events e
-         LEFT JOIN people p ON p.id::text = e.actor->>'id'
-         LEFT JOIN api_keys k ON k.id::text = e.actor->>'id'
-        WHERE e.stream_id = $1 AND e.type = 'TargetChanged' AND e.recorded_at <= $2
-        ORDER BY e.position`,
-      [`plan-${query.period.year}`, query.asOf ?? query.now],
+      `SELECT t.code, t.scope, t.period, t.target, t.comparator, t.reason, t.actor, t.recorded_at, coalesce(p.display_name, k.name) AS actor_name
+         FROM ${quoteIdent(this.schema)}.target_changes t
+         LEFT JOIN people p ON p.id::text = t.actor->>'id'
+         LEFT JOIN api_keys k ON k.id::text = t.actor->>'id'
+        WHERE t.year = $1 AND t.recorded_at <= $2
+        ORDER BY t.position`,
+      [query.period.year, query.asOf ?? query.now],
     );
     return rows.map((r) => ({
-      code: r.data.code,
-      scope: r.data.scope,
-      period: r.data.period,
-      target: r.data.target,
-      comparator: r.data.comparator,
+      code: r.code,
+      scope: r.scope,
+      period: r.period,
+      target: r.target,
+      comparator: r.comparator,
       actor: r.actor,
       actorName: r.actor_name ?? null,
-      reason: r.data.reason,
+      reason: r.reason,
       recordedAt: (r.recorded_at as Date).toISOString(),
     }));
   }

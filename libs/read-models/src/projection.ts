@@ -9,12 +9,13 @@ import {
   type ProjectState,
   type ReferenceCatalog,
 } from '@app/domain';
-import type { EventEnvelope } from '@app/event-store';
+import type { Actor, EventEnvelope } from '@app/event-store';
 import { activitiesProjection } from './projections/activities';
 import { fundInvestmentsProjection } from './projections/fund-investments';
+import { periodClosesProjection, targetChangesProjection } from './projections/plan';
 import { chainFacts, closeFacts, projectFactsProjection } from './projections/project-facts';
 import type { RowProjection } from './projections/projection';
-import { currentRows, PROJECTS, projectRow, STREAMS } from './projections/projects';
+import { currentRows, PROJECTS, projectRow, STREAMS, type ProjectRecord } from './projections/projects';
 import { visitsProjection } from './projections/visits';
 import { qualified, writeAll, type TableRows } from './projections/writer';
 
@@ -27,6 +28,8 @@ export const ROW_PROJECTIONS: readonly RowProjection[] = [
   visitsProjection,
   fundInvestmentsProjection,
   activitiesProjection,
+  periodClosesProjection,
+  targetChangesProjection,
 ];
 
 /** An event that could not be applied, with the reason; the projector sends it to the DLQ. */
@@ -67,9 +70,15 @@ export function checkEnvelope(value: unknown): EventEnvelope | string {
  */
 export class BulkLoad {
   readonly versions = new Map<string, number>();
-  readonly projects = new Map<string, ProjectState>();
+  readonly projects = new Map<string, KnownProject>();
   /** Each project's open facts row: written once the next one gives it its valid_to, or at the end. */
   readonly openFacts = new Map<string, Record<string, unknown>>();
+}
+
+/** A project's state as folded so far, and who registered it. */
+interface KnownProject {
+  readonly state: ProjectState;
+  readonly registeredBy: Actor;
 }
 
 /** A chunk folded and ready to write: `write()` runs its statements on the client it was prepared with. */
@@ -114,25 +123,25 @@ export async function prepareEvents(
     ...new Set(envelopes.filter((e) => isProjectEventType(e.type)).map((e) => (e.data as { projectId: string }).projectId)),
   ];
   const versions = new Map<string, number>();
-  const projects = new Map<string, ProjectState>();
+  const projects = new Map<string, KnownProject>();
   if (bulk) {
     for (const id of streamIds) if (bulk.versions.has(id)) versions.set(id, bulk.versions.get(id)!);
     for (const id of projectIds) if (bulk.projects.has(id)) projects.set(id, bulk.projects.get(id)!);
   } else {
     // The streams' applied versions and the projects' states, in one round trip.
     const { rows: known } = await client.query(
-      `SELECT stream_id AS id, version, NULL::jsonb AS state FROM ${qualified(schema, STREAMS.table)} WHERE stream_id = ANY($1::text[])
+      `SELECT stream_id AS id, version, NULL::jsonb AS state, NULL::jsonb AS registered_by FROM ${qualified(schema, STREAMS.table)} WHERE stream_id = ANY($1::text[])
        UNION ALL
-       SELECT project_id::text, version, state FROM ${qualified(schema, PROJECTS.table)} WHERE project_id = ANY($2::uuid[])`,
+       SELECT project_id::text, version, state, registered_by FROM ${qualified(schema, PROJECTS.table)} WHERE project_id = ANY($2::uuid[])`,
       [streamIds, projectIds],
     );
     for (const row of known) {
       if (row.state === null) versions.set(row.id, row.version);
-      else projects.set(row.id, row.state);
+      else projects.set(row.id, { state: row.state, registeredBy: row.registered_by });
     }
   }
 
-  const changedProjects = new Map<string, { state: ProjectState; version: number }>();
+  const changedProjects = new Map<string, ProjectRecord>();
   const rowsOf = new Map<RowProjection, Record<string, unknown>[]>(ROW_PROJECTIONS.map((p) => [p, []]));
   const failed: FailedEvent[] = [];
   const changedStreams = new Set<string>();
@@ -147,16 +156,25 @@ export async function prepareEvents(
     }
     try {
       const event = { type: envelope.type, occurredAt: envelope.occurredAt, data: envelope.data } as DomainEvent;
+      let previous: ProjectState | null = null;
       let state: ProjectState | null = null;
       if (isProjectEventType(event.type)) {
         const projectId = (event as ProjectEvent).data.projectId;
         if (envelope.streamId !== `project-${projectId}`) throw new Error(`event of ${envelope.streamId} names project ${projectId}`);
-        state = evolve(projects.get(projectId) ?? null, event as ProjectEvent);
-        projects.set(projectId, state);
-        changedProjects.set(projectId, { state, version: envelope.version });
+        const known = projects.get(projectId);
+        previous = known?.state ?? null;
+        state = evolve(previous, event as ProjectEvent);
+        const registeredBy = known?.registeredBy ?? envelope.actor;
+        projects.set(projectId, { state, registeredBy });
+        changedProjects.set(projectId, { state, version: envelope.version, registeredBy });
       }
-      const context = { recordedAt: envelope.recordedAt, state, reference };
-      for (const [projection, rows] of rowsOf) if (projection.handles.has(event.type)) rows.push(projection.row(event, context));
+      const { eventId, position, recordedAt, actor } = envelope;
+      const context = { eventId, position, recordedAt, actor, previous, state, reference };
+      for (const [projection, rows] of rowsOf) {
+        if (!projection.handles.has(event.type)) continue;
+        const row = projection.row(event, context);
+        if (row !== null) rows.push(row);
+      }
       versions.set(envelope.streamId, envelope.version);
       changedStreams.add(envelope.streamId);
       applied++;
@@ -173,9 +191,9 @@ export async function prepareEvents(
     for (const [id, state] of projects) bulk.projects.set(id, state);
     // Close the held rows in memory; hold each project's new last row.
     const factsToWrite = facts.filter((row) => row.valid_to !== null);
-    for (const [projectId, validFrom] of firstFacts) {
+    for (const [projectId, end] of firstFacts) {
       const held = bulk.openFacts.get(projectId);
-      if (held) factsToWrite.push({ ...held, valid_to: validFrom });
+      if (held) factsToWrite.push({ ...held, valid_to: end.validTo, valid_to_position: end.validToPosition });
     }
     for (const row of facts) if (row.valid_to === null) bulk.openFacts.set(row.project_id as string, row);
     rowsOf.set(projectFactsProjection, factsToWrite);
@@ -229,7 +247,9 @@ export async function writeRemembered(
   );
   add(
     PROJECTS,
-    [...bulk.projects].map(([projectId, state]) => projectRow(projectId, state, bulk.versions.get(`project-${projectId}`)!)),
+    [...bulk.projects].map(([projectId, known]) =>
+      projectRow(projectId, { ...known, version: bulk.versions.get(`project-${projectId}`)! }),
+    ),
   );
   add(projectFactsProjection, [...bulk.openFacts.values()]);
   const writer = async () => {

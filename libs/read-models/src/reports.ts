@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
-import { isUuid, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
-import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
+import { periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
+import type { EventEnvelope } from '@app/event-store';
+import { streamHistory } from './history';
 import { countedWindow, validity } from './kpis';
 import { investorColumns } from './projections/projects';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
@@ -60,25 +61,27 @@ export class Reports {
   ) {}
 
   /**
-   * The cohort of projects whose lead falls in the period: how many stand at each stage now,
-   * how many reached signing and start, the conversions, and the median days between stages.
+   * The cohort of projects whose lead falls in the period: how many stand at each stage now (or
+   * as recorded at `asOf`), how many reached signing and start, the conversions, and the median
+   * days between stages.
    */
-  async funnel(period: Period) {
+  async funnel(period: Period, asOf: Date | null = null) {
     const { start, end } = periodBounds(period, this.reference.timezone);
     const { rows } = await this.pool.query(
-      `SELECT count(*)                                               AS leads,
-              count(*) FILTER (WHERE p.stage = 'lead')               AS at_lead,
-              count(*) FILTER (WHERE p.stage = 'negotiating')        AS at_negotiating,
-              count(*) FILTER (WHERE p.stage = 'signed')             AS at_signed,
-              count(*) FILTER (WHERE p.stage = 'started')            AS at_started,
-              count(*) FILTER (WHERE p.stage = 'dropped')            AS at_dropped,
+      `SELECT $3::timestamptz                                        AS as_of,
+              count(*)                                               AS leads,
+              count(*) FILTER (WHERE f.stage = 'lead')               AS at_lead,
+              count(*) FILTER (WHERE f.stage = 'negotiating')        AS at_negotiating,
+              count(*) FILTER (WHERE f.stage = 'signed')             AS at_signed,
+              count(*) FILTER (WHERE f.stage = 'started')            AS at_started,
+              count(*) FILTER (WHERE f.stage = 'dropped')            AS at_dropped,
               count(*) FILTER (WHERE f.signed_at IS NOT NULL)        AS signed,
               count(*) FILTER (WHERE f.started_at IS NOT NULL)       AS started,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.signed_at - f.lead_at) / 86400)  AS lead_to_signed_days,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.started_at - f.signed_at) / 86400) AS signed_to_started_days
-         FROM ${quoteIdent(this.schema)}.project_facts f JOIN ${quoteIdent(this.schema)}.projects p USING (project_id)
-        WHERE f.valid_to IS NULL AND f.lead_at >= $1 AND f.lead_at < $2`,
-      [start, end],
+         FROM ${quoteIdent(this.schema)}.project_facts f
+        WHERE ${validity(asOf)} AND f.lead_at >= $1 AND f.lead_at < $2`,
+      [start, end, asOf ?? new Date()],
     );
     const r = rows[0];
     const leads = Number(r.leads);
@@ -238,23 +241,9 @@ export class Reports {
     return { items, nextCursor: rows.length > filter.limit ? `${last.occurredAt}_${last.activityId}` : null };
   }
 
-  /**
-   * A stream's events with their envelopes, in order, from the event store itself; each with
-   * `actorName`: the display name of the person, or the name of the API key, who wrote it.
-   */
+  /** A stream's events with their envelopes, in order, each with who wrote it (see history.ts). */
   async history(streamId: string): Promise<Array<EventEnvelope & { actorName: string | null }>> {
-    const events = await new PostgresEventStore(this.pool).readStream(streamId);
-    const ids = [...new Set(events.map((e) => e.actor.id).filter(isUuid))];
-    const names = new Map<string, string>();
-    if (ids.length > 0) {
-      const { rows } = await this.pool.query(
-        `SELECT id::text AS id, display_name AS name FROM people WHERE id = ANY($1::uuid[])
-         UNION ALL SELECT id::text, name FROM api_keys WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      for (const row of rows) names.set(row.id, row.name);
-    }
-    return events.map((event) => ({ ...event, actorName: names.get(event.actor.id) ?? null }));
+    return streamHistory(this.pool, streamId);
   }
 
   /**
@@ -321,11 +310,8 @@ export function scopeConditions(scope: ProjectScope, param: (value: unknown) => 
   const conditions: string[] = [];
   if (scope.units) conditions.push(unitCondition('p', scope.units, param));
   if (scope.registeredByPartner !== undefined) {
-    // Who registered a project is the actor of its first event: one index probe into the store.
-    conditions.push(
-      `EXISTS (SELECT 1 FROM events e WHERE e.stream_id = 'project-' || p.project_id AND e.version = 1
-                  AND e.actor = jsonb_build_object('kind', 'partner', 'id', ${param(scope.registeredByPartner)}::text))`,
-    );
+    // Who registered a project: the actor of its LeadRegistered, kept on its row.
+    conditions.push(`p.registered_by = jsonb_build_object('kind', 'partner', 'id', ${param(scope.registeredByPartner)}::text)`);
   }
   return conditions;
 }

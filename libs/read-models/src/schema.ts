@@ -37,17 +37,28 @@ export function readModelTablesSql(schema: string): string {
       last_event_at timestamptz NOT NULL,
       state         jsonb       NOT NULL,
       investor_code text,                 -- the investor's credit code, upper-case; NULL without one
-      investor_name text        NOT NULL  -- the investor's name, whitespace removed, case folded
+      investor_name text        NOT NULL, -- the investor's name, whitespace removed, case folded
+      registered_by jsonb       NOT NULL -- the actor of its LeadRegistered: a partner reads the projects it registered
     );
     ALTER TABLE ${s}.projects ALTER COLUMN state SET STATISTICS 0; -- nothing filters on the document
 
-    -- The facts KPIs count, as a history by record time: a row holds from the record time of
-    -- the event that made it (valid_from) to that of the next one (valid_to, NULL = current).
-    -- Current KPIs read the open rows; asOf = T reads the rows valid at T.
+    -- The facts KPIs count, one row per event that changed them: a row holds from the event that
+    -- made it (valid_from_position, its record time valid_from) to the project's next such event
+    -- (valid_to_position, valid_to; NULL = current). Every event is its own step, also within a
+    -- batch, whose events share one record time: there a row holds for no record time at all.
+    -- Current KPIs read the open rows; asOf = T reads the rows valid at T (positions and record
+    -- times rise together, so a cut by record time is a cut by position); what moved a number
+    -- compares each row with the one it replaced, by position.
     CREATE TABLE ${s}.project_facts (
-      project_id     uuid        NOT NULL,
-      valid_from     timestamptz NOT NULL,
-      valid_to       timestamptz,
+      project_id          uuid        NOT NULL,
+      valid_from          timestamptz NOT NULL,
+      valid_to            timestamptz,
+      valid_from_position bigint      NOT NULL,
+      valid_to_position   bigint,
+      event_id            uuid        NOT NULL,
+      event_type          text        NOT NULL,
+      occurred_at         timestamptz NOT NULL, -- the event's business time
+      actor               jsonb       NOT NULL,
       stage          text        NOT NULL,
       unit           text        NOT NULL,
       channels       text[]      NOT NULL,
@@ -68,7 +79,10 @@ export function readModelTablesSql(schema: string): string {
       project_id  uuid        NOT NULL,
       direction   text        NOT NULL,
       occurred_at timestamptz NOT NULL,
-      recorded_at timestamptz NOT NULL
+      recorded_at timestamptz NOT NULL,
+      position    bigint      NOT NULL,
+      event_id    uuid        NOT NULL,
+      actor       jsonb       NOT NULL
     );
 
     CREATE TABLE ${s}.fund_investments (
@@ -77,7 +91,10 @@ export function readModelTablesSql(schema: string): string {
       municipal   boolean     NOT NULL,
       amount_wan  bigint      NOT NULL,
       occurred_at timestamptz NOT NULL,
-      recorded_at timestamptz NOT NULL
+      recorded_at timestamptz NOT NULL,
+      position    bigint      NOT NULL,
+      event_id    uuid        NOT NULL,
+      actor       jsonb       NOT NULL
     );
 
     -- Stored events the projection could not apply (also sent to the DLQ): they count as
@@ -97,7 +114,44 @@ export function readModelTablesSql(schema: string): string {
       region      text        NOT NULL,
       unit        text        NOT NULL,
       occurred_at timestamptz NOT NULL,
-      recorded_at timestamptz NOT NULL
+      recorded_at timestamptz NOT NULL,
+      position    bigint      NOT NULL,
+      event_id    uuid        NOT NULL,
+      actor       jsonb       NOT NULL
+    );
+
+${planTablesSql(schema)}
+  `;
+}
+
+/** The plan's events (stream plan-<year>) as the reports read them: closes and target changes. */
+export function planTablesSql(schema: string): string {
+  const s = quoteIdent(schema);
+  return `
+    CREATE TABLE ${s}.period_closes (
+      event_id        uuid PRIMARY KEY,
+      year            integer     NOT NULL,
+      period          text        NOT NULL,
+      closed_position bigint      NOT NULL, -- the store's last committed position when it was closed
+      reason          text,
+      position        bigint      NOT NULL,
+      occurred_at     timestamptz NOT NULL,
+      recorded_at     timestamptz NOT NULL,
+      actor           jsonb       NOT NULL
+    );
+
+    CREATE TABLE ${s}.target_changes (
+      event_id    uuid PRIMARY KEY,
+      year        integer          NOT NULL,
+      code        text             NOT NULL,
+      scope       text             NOT NULL,
+      period      text             NOT NULL,
+      target      double precision,
+      comparator  text             NOT NULL,
+      reason      text             NOT NULL,
+      position    bigint           NOT NULL,
+      recorded_at timestamptz      NOT NULL,
+      actor       jsonb            NOT NULL
     );
   `;
 }
@@ -123,10 +177,13 @@ export function readModelIndexesSql(schema: string): string {
     CREATE INDEX ON ${s}.project_facts (signed_at) WHERE valid_to IS NULL;
     CREATE INDEX ON ${s}.project_facts (started_at) WHERE valid_to IS NULL;
     CREATE INDEX ON ${s}.project_facts (valid_from, valid_to);
+    CREATE INDEX ON ${s}.project_facts (project_id, valid_from_position);
     CREATE INDEX ${INBOUND_VISITS_INDEX} ON ${s}.visits (occurred_at) INCLUDE (project_id, recorded_at) WHERE direction = 'inbound';
     CREATE INDEX ON ${s}.fund_investments (project_id);
     CREATE INDEX ON ${s}.fund_investments (occurred_at);
     CREATE INDEX ON ${s}.activities (occurred_at);
+    CREATE INDEX ON ${s}.period_closes (year, position);
+    CREATE INDEX ON ${s}.target_changes (year, position);
   `;
 }
 

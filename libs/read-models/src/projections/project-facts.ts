@@ -14,21 +14,37 @@ export function investorKey(investor: { name: string; creditCode?: string }): st
 }
 
 /**
- * `project_facts`: what the KPIs count of each project, as it stood from `valid_from` to
- * `valid_to` in record time (the as-of queries read it). An event that changes any of it
- * opens a new row; the project's previous row is closed where the new one starts.
+ * `project_facts`: what the KPIs count of each project, as it stood from one event that changed
+ * it to the next (by position; `valid_from`/`valid_to` are their record times, which the as-of
+ * queries read). An event that changes any of it opens a new row, with the event's id, type,
+ * business time and actor; the project's previous row is closed where the new one starts. A
+ * visit opens one only when it moves the stage (lead → negotiating).
  */
 export const projectFactsProjection: RowProjection = {
   table: 'project_facts',
   columns:
-    'project_id uuid, valid_from timestamptz, valid_to timestamptz, stage text, unit text, channels text[], origin_region text, sector text, chain text, ' +
+    'project_id uuid, valid_from timestamptz, valid_to timestamptz, valid_from_position bigint, valid_to_position bigint, event_id uuid, event_type text, ' +
+    'occurred_at timestamptz, actor jsonb, stage text, unit text, channels text[], origin_region text, sector text, chain text, ' +
     'industrial boolean, investor_key text, planned_wan bigint, lead_at timestamptz, signed_wan bigint, signed_at timestamptz, started_wan bigint, started_at timestamptz',
-  handles: new Set<DomainEvent['type']>(['LeadRegistered', 'ProjectSigned', 'ProjectStarted', 'ProjectCorrected', 'ProjectDropped']),
-  row(_event, { recordedAt, state }) {
-    const project = state as ProjectState;
+  handles: new Set<DomainEvent['type']>([
+    'LeadRegistered',
+    'VisitRecorded',
+    'ProjectSigned',
+    'ProjectStarted',
+    'ProjectCorrected',
+    'ProjectDropped',
+  ]),
+  row(event, context) {
+    const project = context.state as ProjectState;
+    if (event.type === 'VisitRecorded' && context.previous?.stage === project.stage) return null;
     return {
       project_id: project.projectId,
-      valid_from: recordedAt,
+      valid_from: context.recordedAt,
+      valid_from_position: context.position,
+      event_id: context.eventId,
+      event_type: event.type,
+      occurred_at: event.occurredAt,
+      actor: context.actor,
       stage: project.stage,
       unit: project.unit,
       channels: project.channels,
@@ -47,31 +63,39 @@ export const projectFactsProjection: RowProjection = {
   },
 };
 
+/** Where a project's open facts row ends: at the record time and position of its next one. */
+export interface FactsEnd {
+  readonly validTo: string;
+  readonly validToPosition: number;
+}
+
 /**
- * Chains the new facts rows of a chunk (each row's valid_to is the next row's valid_from of
- * the same project; the last stays open) and returns each project's first new valid_from.
+ * Chains the new facts rows of a chunk (each row ends where the next row of the same project
+ * starts; the last stays open) and returns where each project's open row ends: at its first new one.
  */
-export function chainFacts(rows: Record<string, unknown>[]): Map<string, string> {
-  const firstOf = new Map<string, string>();
-  for (let i = rows.length - 1; i >= 0; i--) firstOf.set(rows[i].project_id as string, rows[i].valid_from as string);
-  const nextOf = new Map<string, string>();
+export function chainFacts(rows: Record<string, unknown>[]): Map<string, FactsEnd> {
+  const firstOf = new Map<string, FactsEnd>();
   for (let i = rows.length - 1; i >= 0; i--) {
-    const id = rows[i].project_id as string;
-    rows[i].valid_to = nextOf.get(id) ?? null;
-    nextOf.set(id, rows[i].valid_from as string);
+    const row = rows[i];
+    const id = row.project_id as string;
+    const next = firstOf.get(id);
+    row.valid_to = next?.validTo ?? null;
+    row.valid_to_position = next?.validToPosition ?? null;
+    firstOf.set(id, { validTo: row.valid_from as string, validToPosition: row.valid_from_position as number });
   }
   return firstOf;
 }
 
 /** Closes each project's open row at its first new one. */
-export async function closeFacts(client: PoolClient, schema: string, firstOf: ReadonlyMap<string, string>): Promise<void> {
+export async function closeFacts(client: PoolClient, schema: string, firstOf: ReadonlyMap<string, FactsEnd>): Promise<void> {
   if (firstOf.size === 0) return;
+  const ends = [...firstOf.values()];
   // Arrays rather than JSON: the planner knows how many rows unnest gives (it takes
   // jsonb_to_recordset for 100) and probes the open-row index for each, without statistics too.
   await client.query(
-    `UPDATE ${qualified(schema, 'project_facts')} f SET valid_to = x.valid_from
-       FROM unnest($1::uuid[], $2::timestamptz[]) AS x(project_id, valid_from)
+    `UPDATE ${qualified(schema, 'project_facts')} f SET valid_to = x.valid_to, valid_to_position = x.valid_to_position
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS x(project_id, valid_to, valid_to_position)
       WHERE f.project_id = x.project_id AND f.valid_to IS NULL`,
-    [[...firstOf.keys()], [...firstOf.values()]],
+    [[...firstOf.keys()], ends.map((e) => e.validTo), ends.map((e) => e.validToPosition)],
   );
 }

@@ -1,10 +1,16 @@
 import type { DomainEvent, ProjectState, ReferenceCatalog } from '@app/domain';
+import type { Actor } from '@app/event-store';
 
 /** What a projection sees of one event besides the event itself. */
 export interface ProjectionContext {
-  /** When the event was stored (the read models' record time). */
+  /** The stored event's id, position and record time (the read models' record time), and who caused it. */
+  readonly eventId: string;
+  readonly position: number;
   readonly recordedAt: string;
-  /** The project's state after the event (null for an activity's event). */
+  readonly actor: Actor;
+  /** The project's state before the event (null for a lead, and for an event of another stream). */
+  readonly previous: ProjectState | null;
+  /** The project's state after the event (null for an event of another stream). */
   readonly state: ProjectState | null;
   readonly reference: ReferenceCatalog;
 }
@@ -19,5 +25,13 @@ export interface RowProjection {
   /** `name type, …` of the row, as jsonb_to_recordset takes them. */
   readonly columns: string;
   readonly handles: ReadonlySet<DomainEvent['type']>;
-  row(event: DomainEvent, context: ProjectionContext): Record<string, unknown>;
+  /** The row the event adds, or null when it changes nothing this model holds. */
+  row(event: DomainEvent, context: ProjectionContext): Record<string, unknown> | null;
+}
+
+/** The columns of the event that made a row, which every read-model row carries (its readers never join back into the store). */
+export const EVENT_COLUMNS = 'position bigint, event_id uuid, actor jsonb';
+
+export function eventColumns({ position, eventId, actor }: ProjectionContext): Record<string, unknown> {
+  return { position, event_id: eventId, actor };
 }

@@ -1,13 +1,19 @@
 import type { VisitRecorded } from '@app/domain';
-import type { RowProjection } from './projection';
+import { EVENT_COLUMNS, eventColumns, type RowProjection } from './projection';
 
 /** `visits`: one row per visit, for the visit counts of the KPIs. */
 export const visitsProjection: RowProjection = {
   table: 'visits',
-  columns: 'project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz',
+  columns: `project_id uuid, direction text, occurred_at timestamptz, recorded_at timestamptz, ${EVENT_COLUMNS}`,
   handles: new Set(['VisitRecorded']),
-  row(event, { recordedAt }) {
+  row(event, context) {
     const { data, occurredAt } = event as VisitRecorded;
-    return { project_id: data.projectId, direction: data.direction, occurred_at: occurredAt, recorded_at: recordedAt };
+    return {
+      project_id: data.projectId,
+      direction: data.direction,
+      occurred_at: occurredAt,
+      recorded_at: context.recordedAt,
+      ...eventColumns(context),
+    };
   },
 };
