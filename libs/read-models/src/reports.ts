@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { isUuid, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
+import { idleBefore, idleDays, isUuid, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { countedWindow, validity } from './kpis';
 import { investorKey } from './projections/project-facts';
@@ -36,7 +36,23 @@ export interface StalledProject {
   readonly name: string;
   readonly unit: string;
   readonly stage: string;
+  /** The signed amount, else the planned investment (万元): the list's order, highest first. */
+  readonly amountWan: number;
+  /** The business time of its latest event, and the calendar days from it to the reference day. */
   readonly lastEventAt: string;
+  readonly idleDays: number;
+}
+
+export interface StalledOptions {
+  /** Idle this many days or more (calendar days in the plan's zone, counted with ≥). */
+  readonly days: number;
+  /** Leads and negotiations idle this many days or more are left out (the targets file's alerts.deadLeadDays). */
+  readonly deadLeadDays: number;
+  /** As recorded at this instant, its day the reference day; the current state, today, when null. */
+  readonly asOf: Date | null;
+  readonly now: Date;
+  readonly unit?: string;
+  readonly limit: number;
 }
 
 export interface ProjectFilter {
@@ -165,7 +181,7 @@ export class Reports {
     }
     if (filter.stalledDays !== undefined) {
       conditions.push(
-        `stage NOT IN ('started', 'dropped') AND last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`,
+        `stage NOT IN ('started', 'dropped') AND last_event_at < ${param(idleBefore(filter.stalledDays, now, this.reference.timezone))}`,
       );
     }
     if (filter.cursor) conditions.push(`project_id > ${param(filter.cursor)}`);
@@ -179,22 +195,54 @@ export class Reports {
   }
 
   /**
-   * Projects at stage lead, negotiating or signed whose latest event's business time is `days`
-   * × 24 h or more before `now`: how many, and the `limit` idle the longest (oldest first).
+   * 停滞项目 (contract §8): projects at stage lead, negotiating or signed idle `days` or more on
+   * the reference day (the domain's idleBefore: calendar days in the plan's zone, counted with ≥)
+   * — less the leads and negotiations idle `deadLeadDays` or more, which are lost, not stalled.
+   * Current, or as recorded at `asOf` with that day as the reference day: then each project's
+   * stage and amounts are its facts as of then, its latest event the latest one recorded by then.
+   * How many, and the `limit` of the highest value first (signed amount, else planned).
    */
-  async stalled(days: number, now: Date, options: { unit?: string; limit: number }, scope: ProjectScope = {}) {
-    const params: unknown[] = [new Date(now.getTime() - days * 86_400_000)];
+  async stalled(options: StalledOptions, scope: ProjectScope = {}) {
+    const { days, deadLeadDays, asOf } = options;
+    const reference = asOf ?? options.now;
+    const params: unknown[] = [
+      idleBefore(days, reference, this.reference.timezone),
+      idleBefore(deadLeadDays, reference, this.reference.timezone),
+    ];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const conditions = [`stage IN ('lead', 'negotiating', 'signed')`, `last_event_at <= $1`, ...scopeConditions(scope, param)];
+    const s = quoteIdent(this.schema);
+    const at = asOf === null ? '' : param(asOf);
+    const projects =
+      asOf === null
+        ? `SELECT p.project_id, p.unit, p.stage, p.last_event_at,
+                  coalesce((p.state->>'signedAmountWan')::bigint, (p.state->>'plannedInvestmentWan')::bigint) AS amount_wan
+             FROM ${s}.projects p`
+        : // The facts as recorded then; the latest business time among the events recorded by then.
+          `SELECT f.project_id, f.unit, CASE WHEN f.stage = 'lead' AND r.visited THEN 'negotiating' ELSE f.stage END AS stage,
+                  r.last_event_at, coalesce(f.signed_wan, f.planned_wan) AS amount_wan
+             FROM ${s}.project_facts f
+             CROSS JOIN LATERAL (SELECT max(e.occurred_at) AS last_event_at, bool_or(e.type = 'VisitRecorded') AS visited
+                                   FROM events e WHERE e.stream_id = 'project-' || f.project_id AND e.recorded_at <= ${at}) r
+            WHERE f.valid_from <= ${at} AND (f.valid_to IS NULL OR f.valid_to > ${at})
+              AND f.stage IN ('lead', 'negotiating', 'signed') AND greatest(f.lead_at, f.signed_at) < $1`;
+    const conditions = [
+      `stage IN ('lead', 'negotiating', 'signed')`,
+      `last_event_at < $1`,
+      `(stage = 'signed' OR last_event_at >= $2)`,
+      ...scopeConditions(scope, param),
+    ];
     if (options.unit) conditions.push(`unit = ${param(options.unit)}`);
-    const where = `FROM ${quoteIdent(this.schema)}.projects WHERE ${conditions.join(' AND ')}`;
+    const where = `FROM (${projects}) candidates WHERE ${conditions.join(' AND ')}`;
     // Counted apart: the list reads the names (in the JSON state) of its few rows only.
     const countParams = [...params];
     const [counted, listed] = await Promise.all([
       this.pool.query(`SELECT count(*) AS total ${where}`, countParams),
       this.pool.query(
-        `SELECT project_id, state->>'name' AS name, unit, stage, last_event_at ${where}
-          ORDER BY last_event_at, project_id LIMIT ${param(options.limit)}`,
+        `SELECT l.*, n.state->>'name' AS name FROM (
+           SELECT project_id, unit, stage, last_event_at, amount_wan ${where}
+            ORDER BY amount_wan DESC, last_event_at, project_id LIMIT ${param(options.limit)}) l
+           JOIN ${s}.projects n USING (project_id)
+          ORDER BY l.amount_wan DESC, l.last_event_at, l.project_id`,
         params,
       ),
     ]);
@@ -203,9 +251,11 @@ export class Reports {
       name: r.name as string,
       unit: r.unit as string,
       stage: r.stage as string,
+      amountWan: Number(r.amount_wan),
       lastEventAt: (r.last_event_at as Date).toISOString(),
+      idleDays: idleDays(r.last_event_at as Date, reference, this.reference.timezone),
     }));
-    return { days, count: Number(counted.rows[0].total), items };
+    return { days, deadLeadDays, count: Number(counted.rows[0].total), items };
   }
 
   /** Promotion activities, newest first, in pages (`cursor` = nextCursor); a scope with units sees only theirs. */
