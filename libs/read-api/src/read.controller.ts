@@ -157,6 +157,8 @@ export class ReadController {
       scope: unit ?? 'city',
       asOf: answer.asOf,
       position: answer.position,
+      // A past board says what had been recorded by then, and when nothing had been yet.
+      ...(asOf === null ? {} : { lastRecorded: await this.reports.lastRecorded(asOf) }),
       targets: { signedWan: yearTarget('signed_total_wan'), startedWan: yearTarget('started_total_wan') },
       months: answer.value,
     };

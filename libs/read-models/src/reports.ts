@@ -258,6 +258,15 @@ export class Reports {
     return { days, deadLeadDays, count: Number(counted.rows[0].total), items };
   }
 
+  /** The latest event recorded by `asOf` (position and record time), or null when nothing had been recorded yet. */
+  async lastRecorded(asOf: Date): Promise<{ position: number; recordedAt: string } | null> {
+    const { rows } = await this.pool.query(
+      'SELECT position, recorded_at FROM events WHERE recorded_at <= $1 ORDER BY recorded_at DESC, position DESC LIMIT 1',
+      [asOf],
+    );
+    return rows.length === 0 ? null : { position: Number(rows[0].position), recordedAt: (rows[0].recorded_at as Date).toISOString() };
+  }
+
   /** Promotion activities, newest first, in pages (`cursor` = nextCursor); a scope with units sees only theirs. */
   async activities(filter: { unit?: string; cursor?: string; limit: number }, scope: ProjectScope = {}) {
     const params: unknown[] = [];
