@@ -221,11 +221,30 @@ let prefetched: { route: string; period: string; board: Promise<Board> } | null 
 
 /** Starts loading the board of a route at once, in parallel with the session and the reference data. */
 export function prefetchBoard(route: string): void {
-  // Before the plan is known the default period is the running year's 1–N月累计 (the plan's year, as a rule).
-  const view = viewOf(route, shanghaiMonth(new Date()).year);
+  // The default period depends on the plan's year, not known yet: the one seen last time, else this year.
+  const view = viewOf(route, rememberedPlanYear() ?? shanghaiMonth(new Date()).year);
   const board = loadBoard(view, 0, new AbortController().signal);
   board.catch(() => undefined);
   prefetched = { route, period: view.period, board };
+}
+
+const PLAN_YEAR_KEY = 'cockpit.planYear';
+
+/** The plan's year as this browser last saw it (not a secret: it picks the period to prefetch). */
+function rememberedPlanYear(): number | null {
+  try {
+    return Number(localStorage.getItem(PLAN_YEAR_KEY)) || null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberPlanYear(year: number): void {
+  try {
+    localStorage.setItem(PLAN_YEAR_KEY, String(year));
+  } catch {
+    // Storage refused (private mode): the next visit guesses this year.
+  }
 }
 
 /** The prefetched board, if it was loaded for this route and period. */
@@ -250,6 +269,9 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   const flagYear = (view.period || String(reference.planYear)).slice(0, 4);
   const [exportMonth, setExportMonth] = useState(() => defaultExportMonth(view, reference.planYear));
   const live = view.date === '';
+  useEffect(() => rememberPlanYear(reference.planYear), [reference.planYear]);
+  // The report's month follows the board's period (1–6月累计 exports June).
+  useEffect(() => setExportMonth(defaultExportMonth(view, reference.planYear)), [view.period, view.date]);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -423,11 +445,11 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
           <div class="chart-row two">
             <figure class="chart-box">
               <figcaption>按招商方式</figcaption>
-              <Chart charts={charts} option={(c) => c.breakdownOption(named(board.byChannel, reference.channels))} />
+              <BreakdownChart charts={charts} rows={named(board.byChannel, reference.channels)} />
             </figure>
             <figure class="chart-box">
               <figcaption>按投资方来源地区</figcaption>
-              <Chart charts={charts} option={(c) => c.breakdownOption(named(board.byRegion, reference.regions))} />
+              <BreakdownChart charts={charts} rows={named(board.byRegion, reference.regions)} />
             </figure>
           </div>
           <Warnings board={board} view={view} reference={reference} />
@@ -503,6 +525,12 @@ function Chart({ charts, option }: { charts: Charts | null; option: (charts: Cha
 }
 
 /** What a past board is: the data as recorded by the end of that day — and a plain word when there was none yet. */
+/** A breakdown's bars, or a word when the period has no signing to break down. */
+function BreakdownChart({ charts, rows }: { charts: Charts | null; rows: ReturnType<typeof named> }) {
+  if (rows.every((r) => r.count === 0)) return <p class="muted chart-empty">本期无签约项目</p>;
+  return <Chart charts={charts} option={(c) => c.breakdownOption(rows)} />;
+}
+
 function AsOfNote({ date, lastRecorded }: { date: string; lastRecorded: Trend['lastRecorded'] }) {
   return (
     <div class="as-of-note">
