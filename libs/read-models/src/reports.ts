@@ -232,20 +232,16 @@ export class Reports {
       ...scopeConditions(scope, param),
     ];
     if (options.unit) conditions.push(`unit = ${param(options.unit)}`);
-    const where = `FROM (${projects}) candidates WHERE ${conditions.join(' AND ')}`;
-    // Counted apart: the list reads the names (in the JSON state) of its few rows only.
-    const countParams = [...params];
-    const [counted, listed] = await Promise.all([
-      this.pool.query(`SELECT count(*) AS total ${where}`, countParams),
-      this.pool.query(
-        `SELECT l.*, n.state->>'name' AS name FROM (
-           SELECT project_id, unit, stage, last_event_at, amount_wan ${where}
-            ORDER BY amount_wan DESC, last_event_at, project_id LIMIT ${param(options.limit)}) l
-           JOIN ${s}.projects n USING (project_id)
-          ORDER BY l.amount_wan DESC, l.last_event_at, l.project_id`,
-        params,
-      ),
-    ]);
+    // One pass: the count over every candidate beside the few listed; names read for those only.
+    const listed = await this.pool.query(
+      `SELECT l.*, n.state->>'name' AS name FROM (
+         SELECT project_id, unit, stage, last_event_at, amount_wan, count(*) OVER () AS total
+           FROM (${projects}) candidates WHERE ${conditions.join(' AND ')}
+          ORDER BY amount_wan DESC, last_event_at, project_id LIMIT ${param(options.limit)}) l
+         JOIN ${s}.projects n USING (project_id)
+        ORDER BY l.amount_wan DESC, l.last_event_at, l.project_id`,
+      params,
+    );
     const items: StalledProject[] = listed.rows.map((r) => ({
       projectId: r.project_id as string,
       name: r.name as string,
@@ -255,7 +251,7 @@ export class Reports {
       lastEventAt: (r.last_event_at as Date).toISOString(),
       idleDays: idleDays(r.last_event_at as Date, reference, this.reference.timezone),
     }));
-    return { days, deadLeadDays, count: Number(counted.rows[0].total), items };
+    return { days, deadLeadDays, count: listed.rows.length === 0 ? 0 : Number(listed.rows[0].total), items };
   }
 
   /** The latest event recorded by `asOf` (position and record time), or null when nothing had been recorded yet. */
