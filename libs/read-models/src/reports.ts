@@ -217,14 +217,16 @@ export class Reports {
         ? `SELECT p.project_id, p.unit, p.stage, p.last_event_at,
                   coalesce((p.state->>'signedAmountWan')::bigint, (p.state->>'plannedInvestmentWan')::bigint) AS amount_wan
              FROM ${s}.projects p`
-        : // The facts as recorded then; the latest business time among the events recorded by then.
+        : // The facts as recorded then, and the latest business time among each project's events recorded by then:
+          // one pass over the log, keeping only the projects idle since the cut (a probe per project costs far more).
           `SELECT f.project_id, f.unit, CASE WHEN f.stage = 'lead' AND r.visited THEN 'negotiating' ELSE f.stage END AS stage,
                   r.last_event_at, coalesce(f.signed_wan, f.planned_wan) AS amount_wan
-             FROM ${s}.project_facts f
-             CROSS JOIN LATERAL (SELECT max(e.occurred_at) AS last_event_at, bool_or(e.type = 'VisitRecorded') AS visited
-                                   FROM events e WHERE e.stream_id = 'project-' || f.project_id AND e.recorded_at <= ${at}) r
-            WHERE f.valid_from <= ${at} AND (f.valid_to IS NULL OR f.valid_to > ${at})
-              AND f.stage IN ('lead', 'negotiating', 'signed') AND greatest(f.lead_at, f.signed_at) < $1`;
+             FROM (SELECT substr(e.stream_id, 9)::uuid AS project_id, max(e.occurred_at) AS last_event_at,
+                          bool_or(e.type = 'VisitRecorded') AS visited
+                     FROM events e WHERE e.recorded_at <= ${at} AND e.stream_id LIKE 'project-%'
+                    GROUP BY e.stream_id HAVING max(e.occurred_at) < $1) r
+             JOIN ${s}.project_facts f ON f.project_id = r.project_id
+            WHERE f.valid_from <= ${at} AND (f.valid_to IS NULL OR f.valid_to > ${at})`;
     const conditions = [
       `stage IN ('lead', 'negotiating', 'signed')`,
       `last_event_at < $1`,
