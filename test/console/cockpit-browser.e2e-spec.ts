@@ -32,6 +32,8 @@ describe('the cockpit in a real browser', () => {
   let stack: ConsoleStack;
   let browser: Browser;
   let admin: ConsoleClient;
+  /** The reader whose board the tests open: the API answers compared with the page are the ones it gets. */
+  let leader: ConsoleClient;
 
   beforeAll(async () => {
     stack = await startConsole();
@@ -45,6 +47,8 @@ describe('the cockpit in a real browser', () => {
       password: 'a long passphrase',
     });
     expect(created.status).toBe(201);
+    leader = new ConsoleClient(stack.url, '192.0.2.11');
+    expect((await leader.login('leader', 'a long passphrase')).status).toBe(200);
     const commands = syntheticYear(reference, { seed: 12, year: 2025, projects: 600, notAfter: new Date() });
     let position = 0;
     for (let i = 0; i < commands.length; i += 1000) {
@@ -86,7 +90,7 @@ describe('the cockpit in a real browser', () => {
   });
 
   const api = async <T = any>(path: string): Promise<T> => {
-    const answer = await admin.request('GET', path);
+    const answer = await leader.request('GET', path);
     if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body;
   };
@@ -122,6 +126,7 @@ describe('the cockpit in a real browser', () => {
   }
 
   it('a reader lands on the board: every card as GET /v1/kpis gives it, then a quarter and a past 截至 date exactly as the API answers', async () => {
+    // 2025 is not a running year: the board opens on the whole year (a running one opens on 1–N月累计).
     const { context, page } = await leaderBoard();
     expectCardsEqual(await cards(page, '2025'), (await api('/v1/kpis?year=2025')).kpis);
     const year = await api('/v1/kpis?year=2025');
@@ -142,7 +147,45 @@ describe('the cockpit in a real browser', () => {
     await page.locator('.cockpit-meta', { hasText: '历史视图' }).waitFor();
     expectCardsEqual(await cards(page, '2025-Q2'), past);
     expect(past.find((k: Kpi) => k.code === 'signed_total_wan').actual).toBe(0);
+    // It says what a 截至 board is, and that nothing had been recorded yet by that day.
+    await page.getByText(`截至 ${yesterday}：按录入时间显示当日结束前已录入系统的数据`).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `截至 ${yesterday} 系统中尚无任何录入记录` })
+      .waitFor();
     await context.close();
+  });
+
+  it("1–N月累计: the board of the year to a month's end equals GET /v1/kpis?toMonth=, its summary line counts the statuses, card titles in 亿元", async () => {
+    const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
+    await cards(page, '2025');
+    await page.getByRole('button', { name: '1–N月累计' }).click();
+    await page.getByLabel('累计至').selectOption({ label: '1–6月' });
+    const report = await api('/v1/kpis?year=2025&toMonth=6');
+    expect(report.period).toBe('2025-01/06');
+    const shownCards = await cards(page, '2025-01/06');
+    expectCardsEqual(shownCards, report.kpis);
+    await page.getByText('2025年1–6月累计').waitFor();
+
+    const summary = page.locator('.cockpit-summary');
+    const count = (status: string | null) => report.kpis.filter((k: Kpi) => k.status === status).length;
+    expect(await summary.evaluate((n) => [n.dataset.met, n.dataset.onTrack, n.dataset.behind, n.dataset.none].map(Number))).toEqual([
+      count('met'),
+      count('on_track'),
+      count('behind'),
+      count(null),
+    ]);
+    expect(await summary.textContent()).toContain(`${count('met')} 项达标 · ${count('on_track')} 项序时推进 · ${count('behind')} 项滞后`);
+    // The amounts' big figures are in 亿元, and so are their titles.
+    const title = await page.locator('.kpi-card[data-code="signed_total_wan"] h3').textContent();
+    expect(title).toBe('新签约招商引资项目签约总额(亿元)');
+    await shot(page, '17-驾驶舱-1至6月累计');
+    await context.close();
+
+    const phone = await leaderBoard(PHONE, '#/cockpit?period=2025-01%2F06');
+    await cards(phone.page, '2025-01/06');
+    await shot(phone.page, '18-驾驶舱-1至6月累计-手机');
+    await phone.context.close();
   });
 
   it('a signing recorded through the API appears on the open board within 5 s, without a reload', async () => {
@@ -205,19 +248,61 @@ describe('the cockpit in a real browser', () => {
     await context.close();
   });
 
-  it('预警 lists the stalled projects, each linking to its page, and the units behind', async () => {
+  it("预警: stalled projects as GET /v1/projects/stalled gives them (highest value first), units behind with their KPIs; a past board's as of that day", async () => {
     const stalled = await api('/v1/projects/stalled?days=30&limit=10');
     expect(stalled.count).toBeGreaterThan(0);
     const { context, page } = await leaderBoard(DESKTOP, '#/cockpit?period=2025');
     await cards(page, '2025');
     const warnings = page.locator('section.warnings');
     await warnings.getByText(`${stalled.count} 个`).first().waitFor();
+    expect(await warnings.locator('ul.stalled li').evaluateAll((items) => items.map((i) => i.getAttribute('data-project')))).toEqual(
+      stalled.items.map((p: { projectId: string }) => p.projectId),
+    );
+    const amounts = stalled.items.map((p: { amountWan: number }) => p.amountWan);
+    expect(amounts).toEqual([...amounts].sort((x, y) => y - x));
+    expect(stalled.items.every((p: { stage: string; idleDays: number }) => p.stage === 'signed' || p.idleDays < 365)).toBe(true);
     const first = stalled.items[0];
+    await warnings.getByText(`停滞 ${first.idleDays} 天`).first().waitFor();
+
+    // Each unit behind names its KPIs behind and opens its own board.
+    const units: Kpi[] = (await api('/v1/kpis/units?year=2025')).kpis;
+    const behindUnits = [...new Set(units.filter((k) => k.status === 'behind').map((k) => k.scope))];
+    expect(await warnings.locator('ul.behind li').count()).toBe(behindUnits.length);
+    const unit = behindUnits[0];
+    const behindItem = warnings.locator(`ul.behind li[data-unit="${unit}"]`);
+    expect(await behindItem.textContent()).toContain('滞后：');
+    await shot(page, '19-驾驶舱-预警');
+
     const link = warnings.getByRole('link', { name: first.name, exact: true }).first();
     expect(await link.getAttribute('href')).toBe(`#/projects/${first.projectId}`);
     await link.click();
     await page.getByRole('heading', { name: first.name }).waitFor();
+    await page.goBack();
+    await cards(page, '2025');
+    await page.locator(`section.warnings ul.behind li[data-unit="${unit}"] a`).click();
+    await cards(page, '2025', unit);
+    const ofUnit = await api(`/v1/projects/stalled?days=30&limit=10&unit=${unit}`);
+    await page.waitForFunction(`document.querySelector('section.warnings h3 .count')?.textContent === '${ofUnit.count} 个'`, undefined, {
+      timeout: 15_000,
+    });
+
+    // A past 截至 board: 预警 as recorded by then, that day as "today" — not today's list.
+    const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+    const past = await api(`/v1/projects/stalled?days=30&limit=10&asOf=${encodeURIComponent(`${yesterday}T23:59:59.999+08:00`)}`);
+    await page.goto(`${stack.url}/#/cockpit?period=2025&date=${yesterday}`);
+    await cards(page, '2025');
+    const pastWarnings = page.locator('section.warnings');
+    await pastWarnings.getByText(`截至 ${yesterday}`).first().waitFor();
+    expect(await pastWarnings.locator('h3 .count').first().textContent()).toBe(`${past.count} 个`);
+    expect(past.count).not.toBe(stalled.count);
+    expect(await pastWarnings.locator('ul.stalled li').count()).toBe(past.items.length);
+    await shot(page, '20-驾驶舱-截至无记录');
     await context.close();
+
+    const phone = await leaderBoard(PHONE, `#/cockpit?period=2025&date=${yesterday}`);
+    await cards(phone.page, '2025');
+    await shot(phone.page, '21-驾驶舱-截至无记录-手机');
+    await phone.context.close();
   });
 
   it('a closed quarter shows 初报 and 修订 on its cards, as the API reports them', async () => {

@@ -94,11 +94,13 @@ describe('read API: projects, history, funnel, breakdowns, status (real pipeline
     expect(new Set([...first.items, ...second.items].map((p: { projectId: string }) => p.projectId)).size).toBe(3);
   });
 
-  it('stalled projects: not started or dropped, and no event for N days', async () => {
+  it('stalled projects: not started or dropped, and idle N calendar days or more (Asia/Shanghai)', async () => {
     // b's last event is 2025-02-21; a is started, c dropped.
     const stalled = await pipeline.get('/v1/projects?stalledDays=30');
     expect(stalled.items.map((p: { projectId: string }) => p.projectId)).toEqual([b]);
-    const days = Math.floor((Date.now() - Date.parse('2025-02-21T02:00:00Z')) / 86_400_000);
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const days = Math.round((Date.parse(today) - Date.parse('2025-02-21')) / 86_400_000);
+    expect((await pipeline.get(`/v1/projects?stalledDays=${days}`)).items.map((p: { projectId: string }) => p.projectId)).toEqual([b]);
     expect((await pipeline.get(`/v1/projects?stalledDays=${days + 1}`)).items).toEqual([]);
   });
 

@@ -160,8 +160,8 @@ describe('closing a period; reported and restated (real pipeline)', () => {
     const city = workbook.getWorksheet('城市指标')!;
     const header = (city.getRow(1).values as unknown[]).slice(1);
     const row = (city.getRow(2).values as unknown[]).slice(1);
-    expect(row[1]).toBe('signed_total_wan');
-    expect([row[header.indexOf('本月完成')], row[header.indexOf('本月初报')], row[header.indexOf('本月修订')]]).toEqual([
+    expect(row[0]).toBe((await signedTotal('year=2025&toMonth=3')).label);
+    expect([row[header.indexOf('本月（3月）完成')], row[header.indexOf('本月初报')], row[header.indexOf('本月修订')]]).toEqual([
       1_300_000,
       1_500_000,
       -200_000, // p4 was signed in February

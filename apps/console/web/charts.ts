@@ -83,20 +83,32 @@ export function trendOption({ months, through, targets }: TrendInput): Option {
   };
 }
 
-/** A breakdown as horizontal bars: signed projects (个) and the amount signed (亿元), per Chinese name. */
+/**
+ * A breakdown as horizontal bars per Chinese name: signed projects (个) on the bottom axis and the
+ * amount signed (亿元) on the top one — a count and an amount never share a scale; each axis is
+ * drawn in its series' colour and named by its unit.
+ */
 export function breakdownOption(rows: ReadonlyArray<{ name: string; count: number; amountWan: number }>): Option {
   const names = rows.map((r) => r.name);
+  const axis = (name: string, position: 'top' | 'bottom', color: string) => ({
+    type: 'value' as const,
+    name,
+    position,
+    nameLocation: 'end' as const,
+    nameGap: 6,
+    splitLine: { show: position === 'bottom' },
+    axisLine: { show: true, lineStyle: { color } },
+    axisLabel: { color, hideOverlap: true },
+    nameTextStyle: { color },
+  });
   return {
-    grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 40, top: 52, bottom: 8, containLabel: true },
     legend: { top: 0 },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    xAxis: [
-      { type: 'value', name: '个', position: 'bottom', splitLine: { show: false } },
-      { type: 'value', name: '亿元', position: 'top', show: false },
-    ],
+    xAxis: [axis('个', 'bottom', COLORS[0]), axis('亿元', 'top', COLORS[1])],
     yAxis: { type: 'category', data: names, inverse: true },
     series: [
-      { name: '签约项目(个)', type: 'bar', data: rows.map((r) => r.count), label: { show: true, position: 'right' } },
+      { name: '签约项目(个)', type: 'bar', xAxisIndex: 0, data: rows.map((r) => r.count), label: { show: true, position: 'right' } },
       { name: '签约额(亿元)', type: 'bar', xAxisIndex: 1, data: rows.map((r) => yi(r.amountWan)) },
     ],
   };

@@ -15,6 +15,7 @@ export * from './quality/quality';
 export * from './events';
 export * from './commands';
 export * from './periods';
+export * from './idle-days';
 export * from './labels';
 export * from './kpi-codes';
 export * from './messages-zh';

@@ -14,6 +14,14 @@ export function periodLabel(period: Period): string {
   return `${period.year}-${String(period.month).padStart(2, '0')}`;
 }
 
+/**
+ * The year to a month's end (1–N月累计, the read API's `toMonth`), as results label it:
+ * `2025-01/06`. It is counted within the year (the year's targets), cut at the month's end.
+ */
+export function yearToDateLabel(year: number, toMonth: number): string {
+  return `${year}-01/${String(toMonth).padStart(2, '0')}`;
+}
+
 /** The period's first instant and the first instant after it, in UTC. */
 export function periodBounds(period: Period, timeZone: string): { start: Date; end: Date } {
   const [firstMonth, months] =
@@ -39,9 +47,9 @@ export function localDate(instant: string | Date, timeZone: string): { year: num
   return { year: get('year'), month: get('month'), day: get('day') };
 }
 
-/** UTC instant of 00:00 on the 1st of `month` in the zone (twice corrected, for zones with DST). */
-function localMidnight(year: number, month: number, timeZone: string): Date {
-  const naive = Date.UTC(year, month - 1, 1);
+/** UTC instant of 00:00 on a calendar day in the zone (twice corrected, for zones with DST); days beyond the month roll over. */
+export function localMidnight(year: number, month: number, timeZone: string, day = 1): Date {
+  const naive = Date.UTC(year, month - 1, day);
   let instant = naive - offsetMs(new Date(naive), timeZone);
   instant = naive - offsetMs(new Date(instant), timeZone);
   return new Date(instant);

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
-import { QUALITY_RULES, checkBusinessTime, isUuid, periodBounds, type Period } from '@app/domain';
+import { QUALITY_RULES, checkBusinessTime, isUuid, periodBounds, periodLabel, yearToDateLabel, type Period } from '@app/domain';
 import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS, CITY_KPI_CODES, UNIT_KPI_CODES } from '@app/read-models';
 
@@ -129,7 +129,13 @@ export class TrendQuery extends PositionQuery {
 }
 
 export class StalledQuery extends PositionQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650, default: 30, description: 'days without an event' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 3650,
+    default: 30,
+    description: 'calendar days (Asia/Shanghai) from the latest business date to the reference day, counted with ≥',
+  })
   @OptionalParam()
   @IsIntegerText(1, 3650)
   days?: string;
@@ -139,10 +145,18 @@ export class StalledQuery extends PositionQuery {
   @IsUnitParam()
   unit?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 20, description: 'how many of the longest idle to list' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 20, description: 'how many of the highest value to list' })
   @OptionalParam()
   @IsIntegerText(1, 500)
   limit?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: "as recorded at this instant, and its day (Asia/Shanghai) as the reference day: a past board's 预警",
+  })
+  @OptionalParam()
+  @IsInstant()
+  asOf?: string;
 }
 
 export class PositionWaitQuery {
@@ -268,7 +282,7 @@ export class ProjectsQuery extends PositionQuery {
     type: 'integer',
     minimum: 0,
     maximum: 100_000,
-    description: 'not started or dropped, and no event for this many days',
+    description: 'not started or dropped, and idle this many calendar days or more (Asia/Shanghai, as for stalled projects)',
   })
   @OptionalParam()
   @IsIntegerText(0, 100_000)
@@ -352,6 +366,13 @@ export function untilOf(query: KpiQuery, defaultYear: number, timeZone: string):
   const toMonth = integerParam(query.toMonth);
   if (toMonth === undefined) return undefined;
   return periodBounds({ kind: 'month', year: integerParam(query.year) ?? defaultYear, month: toMonth }, timeZone).end;
+}
+
+/** The period label of a checked query's results: the period's, or the year to a month's end (`2025-01/06`). */
+export function periodLabelOf(query: KpiQuery, defaultYear: number): string {
+  const period = periodOf(query, defaultYear);
+  const toMonth = integerParam(query.toMonth);
+  return toMonth === undefined ? periodLabel(period) : yearToDateLabel(period.year, toMonth);
 }
 
 /** The filter of a checked ProjectsQuery. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { elapsedShare, isUuid, periodBounds, periodLabel, type QualityRule } from '@app/domain';
+import { elapsedShare, isUuid, periodBounds, type QualityRule } from '@app/domain';
 import {
   ApiErrors,
   REFERENCE_DATA,
@@ -34,6 +34,7 @@ import {
   TrendQuery,
   asOfOf,
   instantOf,
+  periodLabelOf,
   periodOf,
   projectFilterOf,
   untilOf,
@@ -85,7 +86,7 @@ export class ReadController {
     const units = visibleUnitResults(req.principal!, (await this.kpiReport('units', query)).kpis);
     await reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="kpis-${city.period}.csv"`)
+      .header('content-disposition', `attachment; filename="kpis-${city.period.replace('/', '-to-')}.csv"`)
       .send(kpisToCsv([...city.kpis, ...units], this.reference, this.reference.cityName));
   }
 
@@ -158,6 +159,8 @@ export class ReadController {
       scope: unit ?? 'city',
       asOf: answer.asOf,
       position: answer.position,
+      // A past board says what had been recorded by then, and when nothing had been yet.
+      ...(asOf === null ? {} : { lastRecorded: await this.freshness.watermark.lastRecorded(asOf) }),
       targets: { signedWan: yearTarget('signed_total_wan'), startedWan: yearTarget('started_total_wan') },
       months: answer.value,
     };
@@ -191,9 +194,10 @@ export class ReadController {
     const period = periodOf(query, this.reference.plan.year);
     const asOf = asOfOf(query);
     const options = { asOf, unit: this.visibleUnit(query.unit, req.principal!), until: this.untilOf(query) };
-    const key = `breakdown|${query.by}|${periodLabel(period)}|${options.unit}|${query.toMonth ?? ''}`;
+    const label = periodLabelOf(query, this.reference.plan.year);
+    const key = `breakdown|${query.by}|${label}|${options.unit}`;
     const answer = await this.answer(key, asOf, integerParam(query.minPosition), () => this.reports.breakdown(query.by, period, options));
-    return { ...answer.value, asOf: answer.asOf, position: answer.position };
+    return { ...answer.value, period: label, asOf: answer.asOf, position: answer.position };
   }
 
   @Get('reports/monthly.xlsx')
@@ -209,11 +213,14 @@ export class ReadController {
     const monthPeriod = { kind: 'month', year, month } as const;
     const now = new Date();
     const position = await this.freshness.require(undefined);
+    const close = await this.revisions.coveringClose(year, month);
     const [yearToDate, monthOnly, units, byChannel, byRegion] = await Promise.all([
-      this.kpis.city({ period: yearPeriod, asOf: null, now, until }),
+      this.kpis
+        .city({ period: yearPeriod, asOf: null, now, until })
+        .then((results) => this.revisions.reviseAgainst(close, 'city', { period: yearPeriod, until }, results)),
       this.kpis
         .city({ period: monthPeriod, asOf: null, now })
-        .then((results) => this.revisions.revise('city', monthPeriod, results, { asOf: null, yearToDate: false })),
+        .then((results) => this.revisions.reviseAgainst(close, 'city', { period: monthPeriod }, results)),
       this.kpis.units({ period: yearPeriod, asOf: null, now, until }),
       this.reports.breakdown('channel', yearPeriod, { until }),
       this.reports.breakdown('region', yearPeriod, { until }),
@@ -226,6 +233,7 @@ export class ReadController {
         generatedAt: now,
         position,
         elapsed,
+        close,
         yearToDate,
         monthOnly,
         units: visibleUnitResults(req.principal!, units),
@@ -277,14 +285,20 @@ export class ReadController {
   @Get('projects/stalled')
   @ApiOperation({
     summary:
-      '停滞项目: projects at lead, negotiating or signed whose latest event is `days` days old or more; the count and the longest idle',
+      '停滞项目: projects at lead, negotiating or signed idle `days` calendar days or more (Asia/Shanghai, counted with ≥), less the leads and negotiations idle alerts.deadLeadDays or more; the highest signed (else planned) amounts first; current or as recorded at `asOf`, that day being "today"',
   })
   async stalled(@Query(checkedQuery) query: StalledQuery, @Req() req: AuthenticatedRequest) {
-    const days = integerParam(query.days) ?? 30;
-    const options = { unit: this.ownUnit(query.unit, req.principal!) ?? undefined, limit: integerParam(query.limit) ?? 20 };
+    const asOf = asOfOf(query);
+    const options = {
+      days: integerParam(query.days) ?? 30,
+      deadLeadDays: this.reference.plan.alerts.deadLeadDays,
+      asOf,
+      unit: this.ownUnit(query.unit, req.principal!) ?? undefined,
+      limit: integerParam(query.limit) ?? 20,
+    };
     const scope = projectScopeOf(req.principal!);
-    const key = `stalled|${days}|${options.unit}|${options.limit}|${JSON.stringify(scope)}`;
-    const answer = await this.answer(key, null, integerParam(query.minPosition), (now) => this.reports.stalled(days, now, options, scope));
+    const key = `stalled|${options.days}|${options.unit}|${options.limit}|${JSON.stringify(scope)}`;
+    const answer = await this.answer(key, asOf, integerParam(query.minPosition), (now) => this.reports.stalled({ ...options, now }, scope));
     return { ...answer.value, asOf: answer.asOf, position: answer.position };
   }
 
@@ -411,11 +425,13 @@ export class ReadController {
     const period = periodOf(query, this.reference.plan.year);
     const asOf = asOfOf(query);
     const until = this.untilOf(query);
-    const key = `kpis|${scope}|${periodLabel(period)}|${query.toMonth ?? ''}`;
+    const label = periodLabelOf(query, this.reference.plan.year);
+    const key = `kpis|${scope}|${label}`;
     const answer = await this.answer(key, asOf, integerParam(query.minPosition), async (now) => {
       const results = await (scope === 'city' ? this.kpis.city : this.kpis.units).call(this.kpis, { period, asOf, now, until });
-      return this.revisions.revise(scope, period, results, { asOf, yearToDate: until !== undefined });
+      const revised = await this.revisions.revise(scope, period, results, { asOf, yearToDate: until !== undefined });
+      return revised.map((r) => ({ ...r, period: label }));
     });
-    return { period: periodLabel(period), asOf: answer.asOf, position: answer.position, kpis: answer.value };
+    return { period: label, asOf: answer.asOf, position: answer.position, kpis: answer.value };
   }
 }

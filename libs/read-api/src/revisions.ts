@@ -65,7 +65,40 @@ export class Revisions {
     const close = options.yearToDate ? undefined : await this.closeOf(period);
     const counted = close !== undefined && (options.asOf === null || options.asOf.getTime() >= Date.parse(close.recordedAt));
     if (!counted) return results.map((r) => ({ ...r, reported: null, restated: null }));
-    const reported = await this.reportedAt(scope, period, close);
+    return this.reviseAgainst(close, scope, { period }, results);
+  }
+
+  /**
+   * The close that covers a month's figures, its own and those of the year to its end (contract
+   * §8, the monthly report): the month's own close, else its quarter's, else its year's.
+   */
+  async coveringClose(year: number, month: number): Promise<CloseRecord | undefined> {
+    const closes = await this.closes(year);
+    const quarter = Math.ceil(month / 3) as 1 | 2 | 3 | 4;
+    const candidates: Period[] = [
+      { kind: 'month', year, month },
+      { kind: 'quarter', year, quarter },
+      { kind: 'year', year },
+    ];
+    for (const period of candidates) {
+      const close = closes.find((c) => c.period === periodLabel(period));
+      if (close) return close;
+    }
+    return undefined;
+  }
+
+  /**
+   * Results of a report (the period, cut at `until` for a year to date) against a given close:
+   * `reported` is the same report over the events up to the close's position.
+   */
+  async reviseAgainst(
+    close: CloseRecord | undefined,
+    scope: 'city' | 'units',
+    report: { period: Period; until?: Date },
+    results: readonly KpiResult[],
+  ): Promise<RevisedResult[]> {
+    if (!close) return results.map((r) => ({ ...r, reported: null, restated: null }));
+    const reported = await this.reportedAt(scope, report.period, close, report.until);
     return results.map((r) => {
       const was = reported.get(`${r.scope}|${r.code}`) ?? null;
       return { ...r, reported: was, restated: was === null || r.actual === null ? null : r.actual - was };
@@ -84,14 +117,14 @@ export class Revisions {
     return (await this.closes(period.year)).find((c) => c.period === label);
   }
 
-  /** The report at the close, by `scope|code`: computed once per close and scope. */
-  private reportedAt(scope: 'city' | 'units', period: Period, close: CloseRecord): Promise<Map<string, number | null>> {
-    const key = `${close.eventId}|${scope}`;
+  /** The report at the close, by `scope|code`: computed once per close, scope and report. */
+  private reportedAt(scope: 'city' | 'units', period: Period, close: CloseRecord, until?: Date): Promise<Map<string, number | null>> {
+    const key = `${close.eventId}|${scope}|${periodLabel(period)}|${until?.toISOString() ?? ''}`;
     let report = this.reported.get(key);
     if (!report) {
       report = (async () => {
         const asOf = new Date(Date.parse(close.recordedAt));
-        const query = { period, asOf, now: asOf };
+        const query = { period, asOf, now: asOf, until };
         const results = scope === 'city' ? await this.kpis.city(query) : await this.kpis.units(query);
         return new Map(results.map((r) => [`${r.scope}|${r.code}`, r.actual]));
       })();

@@ -22,3 +22,14 @@ export async function streamHistory(pool: Pool, streamId: string): Promise<Array
   }
   return events.map((event) => ({ ...event, actorName: names.get(event.actor.id) ?? null }));
 }
+
+/**
+ * The stream each event belongs to, from the log: an event named by a derived read (a flag, a
+ * contribution) is placed in its project's or activity's history, whose current unit the read
+ * models then give.
+ */
+export async function streamsOfEvents(pool: Pool, eventIds: readonly string[]): Promise<Map<string, string>> {
+  if (eventIds.length === 0) return new Map();
+  const { rows } = await pool.query('SELECT event_id, stream_id FROM events WHERE event_id = ANY($1::uuid[])', [eventIds]);
+  return new Map(rows.map((r) => [r.event_id as string, r.stream_id as string]));
+}

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
+import { idleBefore, idleDays, periodBounds, periodLabel, type Period, type ReferenceCatalog } from '@app/domain';
 import type { EventEnvelope } from '@app/event-store';
-import { streamHistory } from './history';
+import { streamHistory, streamsOfEvents } from './history';
 import { countedWindow, validity } from './kpis';
 import { investorColumns } from './projections/projects';
 import { LIVE_SCHEMA, quoteIdent } from './schema';
@@ -37,7 +37,23 @@ export interface StalledProject {
   readonly name: string;
   readonly unit: string;
   readonly stage: string;
+  /** The signed amount, else the planned investment (万元): the list's order, highest first. */
+  readonly amountWan: number;
+  /** The business time of its latest event, and the calendar days from it to the reference day. */
   readonly lastEventAt: string;
+  readonly idleDays: number;
+}
+
+export interface StalledOptions {
+  /** Idle this many days or more (calendar days in the plan's zone, counted with ≥). */
+  readonly days: number;
+  /** Leads and negotiations idle this many days or more are left out (the targets file's alerts.deadLeadDays). */
+  readonly deadLeadDays: number;
+  /** As recorded at this instant, its day the reference day; the current state, today, when null. */
+  readonly asOf: Date | null;
+  readonly now: Date;
+  readonly unit?: string;
+  readonly limit: number;
 }
 
 export interface ProjectFilter {
@@ -168,7 +184,7 @@ export class Reports {
     }
     if (filter.stalledDays !== undefined) {
       conditions.push(
-        `p.stage NOT IN ('started', 'dropped') AND p.last_event_at < ${param(new Date(now.getTime() - filter.stalledDays * 86_400_000))}`,
+        `p.stage NOT IN ('started', 'dropped') AND p.last_event_at < ${param(idleBefore(filter.stalledDays, now, this.reference.timezone))}`,
       );
     }
     if (filter.cursor) conditions.push(`p.project_id > ${param(filter.cursor)}`);
@@ -182,33 +198,67 @@ export class Reports {
   }
 
   /**
-   * Projects at stage lead, negotiating or signed whose latest event's business time is `days`
-   * × 24 h or more before `now`: how many, and the `limit` idle the longest (oldest first).
+   * 停滞项目 (contract §8): projects at stage lead, negotiating or signed idle `days` or more on
+   * the reference day (the domain's idleBefore: calendar days in the plan's zone, counted with ≥)
+   * — less the leads and negotiations idle `deadLeadDays` or more, which are lost, not stalled.
+   * Current, or as recorded at `asOf` with that day as the reference day: then each project's
+   * stage and amounts are its facts as of then, its latest event the latest one recorded by then.
+   * How many, and the `limit` of the highest value first (signed amount, else planned).
    */
-  async stalled(days: number, now: Date, options: { unit?: string; limit: number }, scope: ProjectScope = {}) {
-    const params: unknown[] = [new Date(now.getTime() - days * 86_400_000)];
+  async stalled(options: StalledOptions, scope: ProjectScope = {}) {
+    const { days, deadLeadDays, asOf } = options;
+    const reference = asOf ?? options.now;
+    const params: unknown[] = [
+      idleBefore(days, reference, this.reference.timezone),
+      idleBefore(deadLeadDays, reference, this.reference.timezone),
+    ];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const conditions = [`p.stage IN ('lead', 'negotiating', 'signed')`, `p.last_event_at <= $1`, ...scopeConditions(scope, param)];
-    if (options.unit) conditions.push(`p.unit = ${param(options.unit)}`);
-    const where = `FROM ${quoteIdent(this.schema)}.projects p WHERE ${conditions.join(' AND ')}`;
-    // Counted apart: the list reads the names (in the JSON state) of its few rows only.
-    const countParams = [...params];
-    const [counted, listed] = await Promise.all([
-      this.pool.query(`SELECT count(*) AS total ${where}`, countParams),
-      this.pool.query(
-        `SELECT p.project_id, p.state->>'name' AS name, p.unit, p.stage, p.last_event_at ${where}
-          ORDER BY p.last_event_at, p.project_id LIMIT ${param(options.limit)}`,
-        params,
-      ),
-    ]);
+    const s = quoteIdent(this.schema);
+    const at = asOf === null ? '' : param(asOf);
+    const projects =
+      asOf === null
+        ? `SELECT p.project_id, p.unit, p.stage, p.last_event_at, p.registered_by,
+                  coalesce((p.state->>'signedAmountWan')::bigint, (p.state->>'plannedInvestmentWan')::bigint) AS amount_wan
+             FROM ${s}.projects p`
+        : // The facts as recorded then, and the latest business time among each project's events recorded by
+          // then (every event opens a facts row or is a visit or fund investment): one pass over the read models,
+          // keeping only the projects idle since the cut.
+          `SELECT f.project_id, f.unit, f.stage, r.last_event_at, n.registered_by, coalesce(f.signed_wan, f.planned_wan) AS amount_wan
+             FROM (SELECT project_id, max(occurred_at) AS last_event_at
+                     FROM (SELECT project_id, occurred_at FROM ${s}.project_facts WHERE valid_from <= ${at}
+                           UNION ALL SELECT project_id, occurred_at FROM ${s}.visits WHERE recorded_at <= ${at}
+                           UNION ALL SELECT project_id, occurred_at FROM ${s}.fund_investments WHERE recorded_at <= ${at}) e
+                    GROUP BY project_id HAVING max(occurred_at) < $1) r
+             JOIN ${s}.project_facts f ON f.project_id = r.project_id
+             JOIN ${s}.projects n ON n.project_id = r.project_id
+            WHERE f.valid_from <= ${at} AND (f.valid_to IS NULL OR f.valid_to > ${at})`;
+    const conditions = [
+      `stage IN ('lead', 'negotiating', 'signed')`,
+      `last_event_at < $1`,
+      `(stage = 'signed' OR last_event_at >= $2)`,
+      ...scopeConditions(scope, param),
+    ];
+    if (options.unit) conditions.push(`unit = ${param(options.unit)}`);
+    // One pass: the count over every candidate beside the few listed; names read for those only.
+    const listed = await this.pool.query(
+      `SELECT l.*, n.state->>'name' AS name FROM (
+         SELECT project_id, unit, stage, last_event_at, amount_wan, count(*) OVER () AS total
+           FROM (${projects}) p WHERE ${conditions.join(' AND ')}
+          ORDER BY amount_wan DESC, last_event_at, project_id LIMIT ${param(options.limit)}) l
+         JOIN ${s}.projects n USING (project_id)
+        ORDER BY l.amount_wan DESC, l.last_event_at, l.project_id`,
+      params,
+    );
     const items: StalledProject[] = listed.rows.map((r) => ({
       projectId: r.project_id as string,
       name: r.name as string,
       unit: r.unit as string,
       stage: r.stage as string,
+      amountWan: Number(r.amount_wan),
       lastEventAt: (r.last_event_at as Date).toISOString(),
+      idleDays: idleDays(r.last_event_at as Date, reference, this.reference.timezone),
     }));
-    return { days, count: Number(counted.rows[0].total), items };
+    return { days, deadLeadDays, count: listed.rows.length === 0 ? 0 : Number(listed.rows[0].total), items };
   }
 
   /** Promotion activities, newest first, in pages (`cursor` = nextCursor); a scope with units sees only theirs. */
@@ -275,23 +325,28 @@ export class Reports {
     eventIds: readonly string[],
   ): Promise<{ projects: Map<string, string>; events: Map<string, string> }> {
     const s = quoteIdent(this.schema);
-    const [projects, events] = await Promise.all([
-      this.pool.query(`SELECT p.project_id, p.unit FROM ${s}.projects p WHERE p.project_id = ANY($1::uuid[])`, [projectIds]),
-      this.pool.query(
-        `SELECT e.event_id, coalesce(p.unit, a.unit) AS unit
-           FROM events e
-           LEFT JOIN ${s}.projects p ON e.stream_id LIKE 'project-%'
-                AND p.project_id = CASE WHEN e.stream_id LIKE 'project-%' THEN substr(e.stream_id, 9)::uuid END
-           LEFT JOIN ${s}.activities a ON e.stream_id LIKE 'activity-%'
-                AND a.activity_id = CASE WHEN e.stream_id LIKE 'activity-%' THEN substr(e.stream_id, 10)::uuid END
-          WHERE e.event_id = ANY($1::uuid[])`,
-        [eventIds],
-      ),
+    const streams = await streamsOfEvents(this.pool, eventIds);
+    const eventProjects = new Map<string, string>();
+    const eventActivities = new Map<string, string>();
+    for (const [eventId, streamId] of streams) {
+      if (streamId.startsWith('project-')) eventProjects.set(eventId, streamId.slice('project-'.length));
+      else if (streamId.startsWith('activity-')) eventActivities.set(eventId, streamId.slice('activity-'.length));
+    }
+    const [projects, activities] = await Promise.all([
+      this.pool.query(`SELECT p.project_id, p.unit FROM ${s}.projects p WHERE p.project_id = ANY($1::uuid[])`, [
+        [...new Set([...projectIds, ...eventProjects.values()])],
+      ]),
+      this.pool.query(`SELECT a.activity_id, a.unit FROM ${s}.activities a WHERE a.activity_id = ANY($1::uuid[])`, [
+        [...new Set(eventActivities.values())],
+      ]),
     ]);
-    return {
-      projects: new Map(projects.rows.map((r) => [r.project_id as string, r.unit as string])),
-      events: new Map(events.rows.filter((r) => r.unit !== null).map((r) => [r.event_id as string, r.unit as string])),
-    };
+    const projectUnits = new Map(projects.rows.map((r) => [r.project_id as string, r.unit as string]));
+    const activityUnits = new Map(activities.rows.map((r) => [r.activity_id as string, r.unit as string]));
+    const events = new Map<string, string>();
+    for (const [eventId, projectId] of eventProjects) if (projectUnits.has(projectId)) events.set(eventId, projectUnits.get(projectId)!);
+    for (const [eventId, activityId] of eventActivities)
+      if (activityUnits.has(activityId)) events.set(eventId, activityUnits.get(activityId)!);
+    return { projects: new Map(projectIds.filter((id) => projectUnits.has(id)).map((id) => [id, projectUnits.get(id)!])), events };
   }
 
   private nameOf(by: BreakdownDimension, key: string): string | null {

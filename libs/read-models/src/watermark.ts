@@ -68,6 +68,15 @@ export class ProjectionWatermark {
     return { name, position, lagEvents: head - position, lagMs };
   }
 
+  /** The latest event recorded by `asOf` (position and record time), or null when nothing had been recorded yet. */
+  async lastRecorded(asOf: Date): Promise<{ position: number; recordedAt: string } | null> {
+    const { rows } = await this.pool.query(
+      'SELECT position, recorded_at FROM events WHERE recorded_at <= $1 ORDER BY recorded_at DESC, position DESC LIMIT 1',
+      [asOf],
+    );
+    return rows.length === 0 ? null : { position: Number(rows[0].position), recordedAt: (rows[0].recorded_at as Date).toISOString() };
+  }
+
   /** The last position the store has handed out. */
   async head(): Promise<number> {
     this.knownHead = Math.max(this.knownHead, await this.store.headPosition());

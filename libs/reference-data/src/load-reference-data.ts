@@ -19,9 +19,18 @@ export interface Plan {
   readonly thresholds: Readonly<Record<string, unknown>>;
   /** The quality rules' thresholds (contract §9: amountRaisedPct, quarterEndDays, amountCutPct); the defaults where absent. */
   readonly quality: Readonly<Record<string, number>>;
+  /** The cockpit's 预警 (contract §8): leads and negotiations idle `deadLeadDays` or more are lost, not stalled. */
+  readonly alerts: Alerts;
   readonly city: readonly TargetDefinition[];
   readonly unit: readonly TargetDefinition[];
 }
+
+export interface Alerts {
+  readonly deadLeadDays: number;
+}
+
+/** What the targets file's `alerts` section holds when it leaves a value out. */
+export const DEFAULT_ALERTS: Alerts = { deadLeadDays: 365 };
 
 export interface ReferenceData extends ReferenceCatalog {
   readonly cityName: string;
@@ -97,6 +106,7 @@ export function loadReferenceData(
   if (typeof targetsFile.year !== 'number') problems.push(`${targetsName}: year must be a number`);
   const city = targets(targetsFile.city, `${targetsName}: city`, 'city', problems);
   const unit = targets(targetsFile.unit, `${targetsName}: unit`, 'unit', problems);
+  const alerts = alertsOf(targetsFile.alerts, targetsName, problems);
   if (problems.length > 0) throw new ReferenceDataError(`reference data in ${dir} is invalid:\n- ${problems.join('\n- ')}`);
 
   return {
@@ -110,6 +120,7 @@ export function loadReferenceData(
       year: targetsFile.year as number,
       thresholds: (targetsFile.thresholds ?? {}) as Record<string, unknown>,
       quality: (targetsFile.quality ?? {}) as Record<string, number>,
+      alerts,
       city,
       unit,
     },
@@ -136,6 +147,16 @@ function targets(value: unknown, where: string, scope: 'city' | 'unit', problems
     if (!ok) problems.push(`${where}[${i}] needs code, label, period, comparator, target${scope === 'unit' ? ', kind' : ''}`);
     return ok;
   }) as unknown as TargetDefinition[];
+}
+
+function alertsOf(value: unknown, file: string, problems: string[]): Alerts {
+  if (value === undefined) return DEFAULT_ALERTS;
+  const section = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) problems.push(`${file}: alerts must be an object`);
+  else if (section.deadLeadDays !== undefined && !(Number.isInteger(section.deadLeadDays) && (section.deadLeadDays as number) >= 1))
+    problems.push(`${file}: alerts.deadLeadDays must be a whole number of days, 1 or more`);
+  else return { deadLeadDays: (section.deadLeadDays as number | undefined) ?? DEFAULT_ALERTS.deadLeadDays };
+  return DEFAULT_ALERTS;
 }
 
 const isCode = (value: unknown): value is string => typeof value === 'string' && /^[a-z0-9][a-z0-9_-]*$/.test(value);

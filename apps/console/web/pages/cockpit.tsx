@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { KPI_STATUS_NAMES, STAGE_NAMES } from '../../../../libs/domain/src/labels';
-import { elapsedShare, localDate, type Period } from '../../../../libs/domain/src/periods';
+import { elapsedShare, localDate, periodBounds, yearToDateLabel, type Period } from '../../../../libs/domain/src/periods';
 import { parsePeriodLabel } from '../../../../libs/domain/src/plan/plan';
 import { rankUnits, type UnitRank } from '../../../../libs/domain/src/ranking';
 import { api } from '../api';
@@ -43,6 +43,8 @@ interface Trend {
   readonly targets: { signedWan: number | null; startedWan: number | null };
   readonly months: Array<{ month: string; signedCumulativeWan: number; startedCumulativeWan: number }>;
   readonly position: number;
+  /** On a past board: the latest event recorded by then, null when nothing had been recorded yet. */
+  readonly lastRecorded?: { position: number; recordedAt: string } | null;
 }
 
 interface BreakdownRow {
@@ -52,7 +54,16 @@ interface BreakdownRow {
 
 interface Stalled {
   readonly count: number;
-  readonly items: Array<{ projectId: string; name: string; unit: string; stage: keyof typeof STAGE_NAMES; lastEventAt: string }>;
+  readonly deadLeadDays: number;
+  readonly items: Array<{
+    projectId: string;
+    name: string;
+    unit: string;
+    stage: keyof typeof STAGE_NAMES;
+    amountWan: number;
+    lastEventAt: string;
+    idleDays: number;
+  }>;
 }
 
 interface Board {
@@ -67,7 +78,7 @@ interface Board {
   readonly asOf: string;
 }
 
-/** What the board shows, as the hash says it: #/cockpit?period=2025-Q1&date=2025-06-30&unit=zz-erqi. */
+/** What the board shows, as the hash says it: #/cockpit?period=2025-Q1&date=2025-06-30&unit=zz-erqi (period 2025-01/06: 1–6月累计). */
 interface View {
   readonly period: string;
   /** 截至: a past day (Asia/Shanghai), or '' for now. */
@@ -91,12 +102,27 @@ const UNIT_KPI_SHORT: Readonly<Record<string, string>> = {
 type Charts = typeof import('../charts');
 const chartsModule: Promise<Charts> = import('../charts');
 
-/** The view a route names; without a period, the plan's year (or '' before it is known: the API's default). */
+/** 1–N月累计, labelled as the API labels its results (`2025-01/06`): the year to month N's end. */
+const YEAR_TO_DATE = /^(\d{4})-01\/(0[1-9]|1[0-2])$/;
+
+/** N of a 1–N月累计 label, else null. */
+const toMonthOf = (label: string): number | null => {
+  const match = YEAR_TO_DATE.exec(label);
+  return match ? Number(match[2]) : null;
+};
+
+/** The board a running year opens on: 1–N月累计 with N this month in Asia/Shanghai; another year's whole year. */
+function defaultPeriod(planYear: number): string {
+  const now = shanghaiMonth(new Date());
+  return now.year === planYear ? yearToDateLabel(planYear, now.month) : String(planYear);
+}
+
+/** The view a route names; without a period, the plan's default (or '' before it is known: the API's default). */
 export function viewOf(route: string, planYear: number | null): View {
   const params = new URLSearchParams(route.split('?')[1] ?? '');
   const period = params.get('period') ?? '';
   return {
-    period: parsePeriodLabel(period) ? period : planYear === null ? '' : String(planYear),
+    period: parsePeriodLabel(period) || YEAR_TO_DATE.test(period) ? period : planYear === null ? '' : defaultPeriod(planYear),
     date: /^\d{4}-\d\d-\d\d$/.test(params.get('date') ?? '') ? params.get('date')! : '',
     unit: params.get('unit') ?? '',
   };
@@ -109,13 +135,16 @@ export function hrefOf(view: View): string {
   return `#/cockpit?${params}`;
 }
 
-/** A view's period (checked by viewOf, or the plan's year). */
-const periodOf = (label: string): Period => parsePeriodLabel(label)!;
+/** A view's period (checked by viewOf, or the plan's year); 1–N月累计 is counted within its year. */
+const periodOf = (label: string): Period =>
+  toMonthOf(label) === null ? parsePeriodLabel(label)! : { kind: 'year', year: Number(label.slice(0, 4)) };
 
-/** The query string of a period: year, and quarter or month ('': none, the plan's year). */
+/** The query string of a period: year, and quarter, month or toMonth ('': none, the plan's year). */
 function periodParams(label: string): Record<string, string> {
   if (label === '') return {};
   const period = periodOf(label);
+  const toMonth = toMonthOf(label);
+  if (toMonth !== null) return { year: String(period.year), toMonth: String(toMonth) };
   if (period.kind === 'quarter') return { year: String(period.year), quarter: String(period.quarter) };
   if (period.kind === 'month') return { year: String(period.year), month: String(period.month) };
   return { year: String(period.year) };
@@ -126,6 +155,12 @@ export const asOfOfDate = (date: string): string => `${date}T23:59:59.999+08:00`
 
 /** Today in Asia/Shanghai, YYYY-MM-DD. */
 const todayInShanghai = (): string => nowInShanghai().slice(0, 10);
+
+/** A card's title in the unit its big figure is shown in: amounts in 亿元. */
+export function cardTitle(kpi: Pick<Kpi, 'code' | 'label'>): string {
+  if (!kpi.code.endsWith('_wan')) return kpi.label;
+  return /[(（]万元[)）]/.test(kpi.label) ? kpi.label.replace(/[(（]万元[)）]/, '(亿元)') : `${kpi.label}(亿元)`;
+}
 
 /** A KPI's value as the board shows it: amounts in 亿元, shares in per cent, counts whole. */
 export function formatKpiValue(code: string, value: number | null): string {
@@ -155,7 +190,9 @@ async function loadBoard(view: View, minPosition: number, signal: AbortSignal): 
   if (base.year) trendParams.year = base.year;
   if (base.asOf) trendParams.asOf = base.asOf;
   if (base.minPosition) trendParams.minPosition = base.minPosition;
+  // 预警 as of the board's day too: what had been recorded by then, that day as "today".
   const stalledParams: Record<string, string> = { days: String(STALLED_DAYS), limit: '10', ...unit };
+  if (base.asOf) stalledParams.asOf = base.asOf;
   const get = <T,>(path: string) => api<T>('GET', path, undefined, signal);
   const [city, units, trend, byChannel, byRegion, stalled] = await Promise.all([
     view.unit ? null : get<KpiReport>(`/v1/kpis?${query()}`),
@@ -180,17 +217,39 @@ async function loadBoard(view: View, minPosition: number, signal: AbortSignal): 
 }
 
 /** A board whose loading began before the page was drawn (the console opened on the cockpit's address). */
-let prefetched: { route: string; board: Promise<Board> } | null = null;
+let prefetched: { route: string; period: string; board: Promise<Board> } | null = null;
 
 /** Starts loading the board of a route at once, in parallel with the session and the reference data. */
 export function prefetchBoard(route: string): void {
-  const board = loadBoard(viewOf(route, null), 0, new AbortController().signal);
+  // The default period depends on the plan's year, not known yet: the one seen last time, else this year.
+  const view = viewOf(route, rememberedPlanYear() ?? shanghaiMonth(new Date()).year);
+  const board = loadBoard(view, 0, new AbortController().signal);
   board.catch(() => undefined);
-  prefetched = { route, board };
+  prefetched = { route, period: view.period, board };
 }
 
-function takePrefetched(route: string): Promise<Board> | null {
-  const board = prefetched?.route === route ? prefetched.board : null;
+const PLAN_YEAR_KEY = 'cockpit.planYear';
+
+/** The plan's year as this browser last saw it (not a secret: it picks the period to prefetch). */
+function rememberedPlanYear(): number | null {
+  try {
+    return Number(localStorage.getItem(PLAN_YEAR_KEY)) || null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberPlanYear(year: number): void {
+  try {
+    localStorage.setItem(PLAN_YEAR_KEY, String(year));
+  } catch {
+    // Storage refused (private mode): the next visit guesses this year.
+  }
+}
+
+/** The prefetched board, if it was loaded for this route and period. */
+function takePrefetched(route: string, period: string): Promise<Board> | null {
+  const board = prefetched?.route === route && prefetched.period === period ? prefetched.board : null;
   prefetched = null;
   return board;
 }
@@ -210,13 +269,16 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
   const flagYear = (view.period || String(reference.planYear)).slice(0, 4);
   const [exportMonth, setExportMonth] = useState(() => defaultExportMonth(view, reference.planYear));
   const live = view.date === '';
+  useEffect(() => rememberPlanYear(reference.planYear), [reference.planYear]);
+  // The report's month follows the board's period (1–6月累计 exports June).
+  useEffect(() => setExportMonth(defaultExportMonth(view, reference.planYear)), [view.period, view.date]);
 
   useEffect(() => {
     const abort = new AbortController();
     let position = 0;
     let lastLoad = 0;
     setFailure(null);
-    const early = takePrefetched(props.route);
+    const early = takePrefetched(props.route, view.period);
     const load = async (minPosition: number) => {
       lastLoad = Date.now();
       const next = await (minPosition === 0 && early
@@ -274,7 +336,11 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
     location.hash = hrefOf({ ...view, ...change });
   };
   const period = periodOf(view.period);
-  const at = view.date ? new Date(asOfOfDate(view.date)) : new Date();
+  const toMonth = toMonthOf(view.period);
+  const now = view.date ? new Date(asOfOfDate(view.date)) : new Date();
+  // 1–N月累计 is judged at month N's end once that has passed.
+  const monthEnd = toMonth === null ? null : periodBounds({ kind: 'month', year: period.year, month: toMonth }, TIME_ZONE).end;
+  const at = monthEnd !== null && monthEnd < now ? monthEnd : now;
   const elapsed = elapsedShare(period, TIME_ZONE, at);
   const unitName = view.unit ? nameIn(reference.units, view.unit) : '';
   const rank = board?.ranking.find((r) => r.unit === view.unit);
@@ -346,6 +412,8 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
           </span>
         ) : null}
       </p>
+      {view.date ? <AsOfNote date={view.date} lastRecorded={board?.trend.lastRecorded} /> : null}
+      {board ? <Summary cards={board.cards} /> : null}
       {failure ? (
         <p role="alert" class="error">
           加载失败：{failure}
@@ -368,7 +436,7 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
                   c.trendOption({
                     months: board.trend.months,
                     targets: board.trend.targets,
-                    through: monthsThrough(period.year, at),
+                    through: Math.min(toMonth ?? 12, monthsThrough(period.year, now)),
                   })
                 }
               />
@@ -377,11 +445,11 @@ export function CockpitPage(props: { route: string; reference: Reference }) {
           <div class="chart-row two">
             <figure class="chart-box">
               <figcaption>按招商方式</figcaption>
-              <Chart charts={charts} option={(c) => c.breakdownOption(named(board.byChannel, reference.channels))} />
+              <BreakdownChart charts={charts} rows={named(board.byChannel, reference.channels)} />
             </figure>
             <figure class="chart-box">
               <figcaption>按投资方来源地区</figcaption>
-              <Chart charts={charts} option={(c) => c.breakdownOption(named(board.byRegion, reference.regions))} />
+              <BreakdownChart charts={charts} rows={named(board.byRegion, reference.regions)} />
             </figure>
           </div>
           <Warnings board={board} view={view} reference={reference} />
@@ -397,7 +465,7 @@ function KpiCard({ kpi, elapsed }: { kpi: Kpi; elapsed: number }) {
   const fill = kpi.progress === null ? 0 : Math.min(1, kpi.progress);
   return (
     <article class={`kpi-card status-${kpi.status ?? 'none'}`} data-code={kpi.code} data-actual={kpi.actual ?? ''}>
-      <h3>{kpi.label}</h3>
+      <h3>{cardTitle(kpi)}</h3>
       <p class="kpi-actual">{formatKpiValue(kpi.code, kpi.actual)}</p>
       {kpi.code.endsWith('_wan') && kpi.actual !== null ? <p class="kpi-exact">{kpi.actual.toLocaleString('zh-CN')} 万元</p> : null}
       {kpi.reported !== undefined && kpi.reported !== null ? (
@@ -456,27 +524,78 @@ function Chart({ charts, option }: { charts: Charts | null; option: (charts: Cha
   return <div class="chart" ref={element} />;
 }
 
+/** What a past board is: the data as recorded by the end of that day — and a plain word when there was none yet. */
+/** A breakdown's bars, or a word when the period has no signing to break down. */
+function BreakdownChart({ charts, rows }: { charts: Charts | null; rows: ReturnType<typeof named> }) {
+  if (rows.every((r) => r.count === 0)) return <p class="muted chart-empty">本期无签约项目</p>;
+  return <Chart charts={charts} option={(c) => c.breakdownOption(rows)} />;
+}
+
+function AsOfNote({ date, lastRecorded }: { date: string; lastRecorded: Trend['lastRecorded'] }) {
+  return (
+    <div class="as-of-note">
+      <p>
+        截至 {date}：按<strong>录入时间</strong>显示当日结束前已录入系统的数据，之后补录、更正的不计入；按业务发生时间统计请看“1–N月累计”。
+      </p>
+      {lastRecorded === null ? (
+        <p class="as-of-empty" role="alert">
+          截至 {date} 系统中尚无任何录入记录，以下数字均为零：这不表示当期零完成，而是数据在此之后才录入（如台账导入）。
+        </p>
+      ) : lastRecorded ? (
+        <p class="muted">当日最后一条录入：{formatTime(lastRecorded.recordedAt)}</p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The board in one line: how many KPIs are met, on track, behind, without a target. */
+function Summary({ cards }: { cards: readonly Kpi[] }) {
+  const counts = { met: 0, on_track: 0, behind: 0, none: 0 };
+  for (const kpi of cards) counts[kpi.status ?? 'none'] += 1;
+  const parts = [
+    ['met', `${counts.met} 项达标`],
+    ['on_track', `${counts.on_track} 项序时推进`],
+    ['behind', `${counts.behind} 项滞后`],
+    ['none', `${counts.none} 项无目标`],
+  ] as const;
+  return (
+    <p class="cockpit-summary" data-met={counts.met} data-on-track={counts.on_track} data-behind={counts.behind} data-none={counts.none}>
+      {parts
+        .filter(([key]) => counts[key] > 0 || key !== 'none')
+        .map(([key, text], i) => (
+          <span key={key} class={`summary-${key}`}>
+            {i > 0 ? ' · ' : ''}
+            {text}
+          </span>
+        ))}
+    </p>
+  );
+}
+
 function Warnings({ board, view, reference }: { board: Board; view: View; reference: Reference }) {
   const behind = board.ranking.filter((r) => r.behind > 0 && (!view.unit || r.unit === view.unit));
-  const now = Date.now();
   return (
     <section class="warnings" aria-labelledby="warnings-title">
       <h2 id="warnings-title">预警</h2>
       <div class="warning-cols">
         <div>
           <h3>
-            停滞项目（{STALLED_DAYS} 天以上无进展，当前）<span class="count">{board.stalled.count} 个</span>
+            停滞项目（{STALLED_DAYS} 天以上无进展，{view.date ? `截至 ${view.date}` : '截至今天'}）
+            <span class="count">{board.stalled.count} 个</span>
           </h3>
+          <p class="muted">
+            按签约额（未签约按计划投资额）从高到低；线索、在谈项目 {board.stalled.deadLeadDays} 天以上无进展视为已失效，不列入。
+          </p>
           {board.stalled.items.length === 0 ? (
             <p class="muted">无</p>
           ) : (
             <ul class="stalled">
               {board.stalled.items.map((p) => (
-                <li key={p.projectId}>
+                <li key={p.projectId} data-project={p.projectId}>
                   <a href={`#/projects/${p.projectId}`}>{p.name}</a>
                   <span class="muted">
-                    {nameIn(reference.units, p.unit)} · {STAGE_NAMES[p.stage] ?? p.stage} · 停滞{' '}
-                    {Math.floor((now - Date.parse(p.lastEventAt)) / 86_400_000)} 天
+                    {formatKpiValue('amount_wan', p.amountWan)} · {STAGE_NAMES[p.stage] ?? p.stage} · 停滞 {p.idleDays} 天 ·{' '}
+                    <a href={hrefOf({ ...view, unit: p.unit })}>{nameIn(reference.units, p.unit)}</a>
                   </span>
                 </li>
               ))}
@@ -487,19 +606,20 @@ function Warnings({ board, view, reference }: { board: Board; view: View; refere
           <h3>
             进度滞后单位<span class="count">{behind.length} 个</span>
           </h3>
+          <p class="muted">单位指标低于序时进度（期末未完成）的单位及其滞后指标；点击单位查看其驾驶舱与停滞项目。</p>
           {behind.length === 0 ? (
             <p class="muted">无</p>
           ) : (
             <ul class="behind">
               {behind.map((r) => (
-                <li key={r.unit}>
+                <li key={r.unit} data-unit={r.unit}>
                   <a href={hrefOf({ ...view, unit: r.unit })}>{nameIn(reference.units, r.unit)}</a>
                   <span class="muted">
+                    滞后：
                     {r.results
                       .filter((k) => k.status === 'behind')
-                      .map((k) => UNIT_KPI_SHORT[k.code] ?? k.label)
+                      .map((k) => `${UNIT_KPI_SHORT[k.code] ?? k.label} ${k.actual ?? '—'}/${k.target ?? '—'}`)
                       .join('、')}
-                    滞后
                   </span>
                 </li>
               ))}
@@ -577,8 +697,9 @@ function Ranking(props: { board: Board; view: View; reference: Reference; flagCo
 
 function PeriodPicker({ view, planYear, onChange }: { view: View; planYear: number; onChange: (period: string) => void }) {
   const year = view.period.slice(0, 4);
-  const kind = view.period.length === 4 ? 'year' : view.period[5] === 'Q' ? 'quarter' : 'month';
+  const kind = toMonthOf(view.period) !== null ? 'ytd' : view.period.length === 4 ? 'year' : view.period[5] === 'Q' ? 'quarter' : 'month';
   const years = [planYear - 1, planYear, planYear + 1].map(String);
+  const ytdMonth = yearToDateMonthOf(view.period);
   return (
     <span class="period-picker" role="group" aria-label="期间">
       <select aria-label="年份" value={year} onChange={(e) => onChange(`${(e.target as HTMLSelectElement).value}${view.period.slice(4)}`)}>
@@ -590,6 +711,7 @@ function PeriodPicker({ view, planYear, onChange }: { view: View; planYear: numb
       </select>
       {(
         [
+          ['ytd', '1–N月累计', yearToDateLabel(Number(year), ytdMonth)],
           ['year', '年度', year],
           ['quarter', '季度', `${year}-Q${currentQuarterOf(view.period)}`],
           ['month', '月度', `${year}-${String(currentMonthOf(view.period)).padStart(2, '0')}`],
@@ -605,7 +727,15 @@ function PeriodPicker({ view, planYear, onChange }: { view: View; planYear: numb
           {label}
         </button>
       ))}
-      {kind === 'quarter' ? (
+      {kind === 'ytd' ? (
+        <select aria-label="累计至" value={view.period} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+          {Array.from({ length: 12 }, (_, i) => yearToDateLabel(Number(year), i + 1)).map((label, i) => (
+            <option key={label} value={label}>
+              1–{i + 1}月
+            </option>
+          ))}
+        </select>
+      ) : kind === 'quarter' ? (
         <select aria-label="季度" value={view.period} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
           {[1, 2, 3, 4].map((q) => (
             <option key={q} value={`${year}-Q${q}`}>
@@ -627,6 +757,8 @@ function PeriodPicker({ view, planYear, onChange }: { view: View; planYear: numb
 }
 
 function periodName(label: string): string {
+  const toMonth = toMonthOf(label);
+  if (toMonth !== null) return `${label.slice(0, 4)}年1–${toMonth}月累计`;
   const period = periodOf(label);
   if (period.kind === 'year') return `${period.year}年`;
   if (period.kind === 'quarter') return `${period.year}年第${period.quarter}季度`;
@@ -637,6 +769,8 @@ function periodName(label: string): string {
 const shanghaiMonth = (at: Date) => localDate(at, TIME_ZONE);
 
 function currentMonthOf(label: string): number {
+  const toMonth = toMonthOf(label);
+  if (toMonth !== null) return toMonth;
   const period = periodOf(label);
   if (period.kind === 'month') return period.month;
   if (period.kind === 'quarter') return (period.quarter - 1) * 3 + 1;
@@ -646,6 +780,17 @@ function currentMonthOf(label: string): number {
 
 const currentQuarterOf = (label: string): number => Math.ceil(currentMonthOf(label) / 3);
 
+/** N of the 1–N月累计 a period leads to: its own, its month's, its quarter's last, this month in a running year, else 12. */
+function yearToDateMonthOf(label: string): number {
+  const period = periodOf(label);
+  const toMonth = toMonthOf(label);
+  if (toMonth !== null) return toMonth;
+  if (period.kind === 'month') return period.month;
+  if (period.kind === 'quarter') return period.quarter * 3;
+  const now = shanghaiMonth(new Date());
+  return now.year === period.year ? now.month : 12;
+}
+
 /** How many months of the year the trend draws: those begun by the board's date. */
 function monthsThrough(year: number, at: Date): number {
   const local = shanghaiMonth(at);
@@ -654,6 +799,8 @@ function monthsThrough(year: number, at: Date): number {
 
 /** The month the monthly report opens on: the board's month when it is in the plan's year, else December. */
 function defaultExportMonth(view: View, planYear: number): string {
+  const toMonth = toMonthOf(view.period);
+  if (toMonth !== null) return String(toMonth);
   const local = shanghaiMonth(view.date ? new Date(asOfOfDate(view.date)) : new Date());
   return String(local.year === Number(view.period.slice(0, 4)) || local.year === planYear ? local.month : 12);
 }
