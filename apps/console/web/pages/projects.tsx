@@ -72,6 +72,7 @@ export function ProjectsPage(props: { person: SessionPerson; reference: Referenc
           e.preventDefault();
           setPages(['']);
           setApplied(filters);
+          setFiltersOpen(false);
         }}
       >
         <TextField label="搜索" value={filters.q} onInput={set('q')} />
