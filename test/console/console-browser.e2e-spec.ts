@@ -190,11 +190,11 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await shows(page.getByRole('link', { name: '=1+2 导出测试项目' }));
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '导出', exact: true }).click()]);
     expect(download.suggestedFilename()).toBe(`项目库-${shanghaiToday()}.xlsx`);
-    const file = (await download.path())!;
+    const file = readFileSync((await download.path())!);
     await context.close();
 
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(file);
+    await workbook.xlsx.load(file as unknown as ArrayBuffer);
     const sheet = workbook.getWorksheet('项目库')!;
     const headers = (sheet.getRow(1).values as unknown[]).slice(1) as string[];
     expect(headers[0]).toBe('序号');
@@ -224,7 +224,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
 
     // The export is a 台账 the import knows again by 项目ID: nothing new to store.
-    const again = await api.request('POST', '/v1/ledger', { file: readFileSync(file).toString('base64') });
+    const again = await api.request('POST', '/v1/ledger', { file: file.toString('base64') });
     expect(again.body).toMatchObject({ rows: 1, storedRows: 0, commands: 0 });
   });
 
@@ -628,6 +628,23 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await shows(page.getByRole('heading', { name: '登录' }));
     const replay = await fetch(`${stack.url}/v1/projects`, { headers: { cookie: `${cookie.name}=${cookie.value}` } });
     expect(replay.status).toBe(401);
+    await context.close();
+  });
+  // Last: it closes 2025-Q1, after which every entry dated in that quarter is a late one.
+  it('数据质量 names the rule and the event in Chinese, not by ids', async () => {
+    expect((await admin.request('POST', '/v1/periods/2025-Q1/close', { reason: '一季度关账' })).status).toBe(201);
+    const api = await writerApi();
+    const lead = await api.request('POST', '/v1/projects', leadBody('关账后补录项目', '补录投资方', '2025-02-10T10:00:00+08:00'));
+    expect(lead.status).toBe(201);
+    const { page, context } = await loggedIn(WRITER);
+    await go(page, '数据质量');
+    const flag = page.locator('li[data-rule="late_entry_closed_period"]', { has: page.getByRole('link', { name: '关账后补录项目' }) });
+    await shows(flag, '补录「登记线索」');
+    const text = (await flag.textContent())!;
+    expect(text).toContain('关账后补录');
+    expect(text).toContain('发生于 2025-02-10 10:00');
+    expect(text).not.toMatch(/LeadRegistered|事件 [0-9a-f]{8}/);
+    await shot(page, '12-数据质量');
     await context.close();
   });
 });
