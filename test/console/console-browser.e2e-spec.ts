@@ -634,14 +634,17 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
   it('数据质量 names the rule and the event in Chinese, not by ids', async () => {
     expect((await admin.request('POST', '/v1/periods/2025-Q1/close', { reason: '一季度关账' })).status).toBe(201);
     const api = await writerApi();
-    const lead = await api.request('POST', '/v1/projects', leadBody('关账后补录项目', '补录投资方', '2025-02-10T10:00:00+08:00'));
+    const lead = await api.request('POST', '/v1/projects', leadBody('关账后补录项目', '补录投资方', '2025-02-01T10:00:00+08:00'));
     expect(lead.status).toBe(201);
+    const visit = { direction: 'inbound', occurredAt: '2025-02-10T10:00:00+08:00' };
+    expect((await api.request('POST', `/v1/projects/${lead.body.projectId}/visits`, visit)).status).toBe(201);
     const { page, context } = await loggedIn(WRITER);
     await go(page, '数据质量');
     const flag = page.locator('li[data-rule="late_entry_closed_period"]', { has: page.getByRole('link', { name: '关账后补录项目' }) });
-    await shows(flag, '补录「登记线索」');
+    await shows(flag, '补录「走访」');
     const text = (await flag.textContent())!;
     expect(text).toContain('关账后补录');
+    expect(text).toContain('2025年第1季度');
     expect(text).toContain('发生于 2025-02-10 10:00');
     expect(text).not.toMatch(/LeadRegistered|事件 [0-9a-f]{8}/);
     await shot(page, '12-数据质量');

@@ -120,7 +120,7 @@ export function QualityPage(props: { route: string; reference: Reference }) {
               {byUnit.get(unit)!.map((flag) => (
                 <li key={flag.id} data-rule={flag.rule}>
                   <strong>{RULE_NAMES[flag.rule] ?? flag.rule}</strong>
-                  <span class="muted"> {flag.period}</span>
+                  <span class="muted"> {periodName(flag.period)}</span>
                   {flag.units.length > 1 ? (
                     <span class="muted"> · 涉及 {flag.units.map((u) => nameIn(reference.units, u)).join('、')}</span>
                   ) : null}
@@ -142,11 +142,18 @@ export function QualityPage(props: { route: string; reference: Reference }) {
   );
 }
 
+/** A period label in Chinese: 2025年, 2025年第1季度, 2025年3月. */
+function periodName(label: string): string {
+  const [year, part] = label.split('-');
+  if (!part) return `${year}年`;
+  return part.startsWith('Q') ? `${year}年第${part.slice(1)}季度` : `${year}年${Number(part)}月`;
+}
+
 /** The year and its quarters. */
 function periodOptions(year: number) {
   return [String(year), ...[1, 2, 3, 4].map((q) => `${year}-Q${q}`)].map((code) => ({
     code,
-    name: code.length === 4 ? `${code}年` : `${year}年第${code.slice(-1)}季度`,
+    name: periodName(code),
   }));
 }
 
