@@ -33,6 +33,7 @@ function buildConsole() {
     logLevel: 'warning',
   });
   fs.copyFileSync(path.join(SOURCE, 'app.css'), path.join(OUT, 'app.css'));
+  fs.copyFileSync(path.join(SOURCE, 'favicon.svg'), path.join(OUT, 'favicon.svg'));
   const page = fs.readFileSync(path.join(SOURCE, 'index.html'), 'utf8');
   fs.writeFileSync(path.join(OUT, 'index.html'), page.replace('<!-- cockpit-preload -->', cockpitPreload(metafile)));
   for (const file of filesUnder(OUT).filter((f) => /\.(js|css|html)$/.test(f))) {

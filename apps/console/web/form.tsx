@@ -11,13 +11,28 @@ export interface Option {
 let nextId = 0;
 const useId = (): string => useState(() => `f${++nextId}`)[0];
 
-/** A labelled field with its error beside it (role="alert"), found by its label's exact words. */
-export function Field(props: { label: string; error?: string; children: (id: string, describedBy?: string) => ComponentChildren }) {
+/** The mark of a required field, beside its label (outside it, so the label keeps its exact words). */
+const RequiredMark = () => (
+  <span class="required" aria-hidden="true" title="必填">
+    *
+  </span>
+);
+
+/** A labelled field with its error beside it (role="alert"), found by its label's exact words; `required` marks it (*). */
+export function Field(props: {
+  label: string;
+  error?: string;
+  required?: boolean;
+  children: (id: string, describedBy?: string) => ComponentChildren;
+}) {
   const id = useId();
   const errorId = `${id}-error`;
   return (
     <div class={`field${props.error ? ' invalid' : ''}`}>
-      <label for={id}>{props.label}</label>
+      <div class="label-row">
+        <label for={id}>{props.label}</label>
+        {props.required && <RequiredMark />}
+      </div>
       {props.children(id, props.error ? errorId : undefined)}
       {props.error && (
         <div id={errorId} class="error" role="alert">
@@ -36,13 +51,15 @@ export function TextField(props: {
   type?: string;
   autocomplete?: string;
   multiline?: boolean;
+  required?: boolean;
 }) {
   return (
-    <Field label={props.label} error={props.error}>
+    <Field label={props.label} error={props.error} required={props.required}>
       {(id, describedBy) =>
         props.multiline ? (
           <textarea
             id={id}
+            aria-required={props.required ? 'true' : undefined}
             aria-describedby={describedBy}
             aria-invalid={props.error ? 'true' : undefined}
             value={props.value}
@@ -53,6 +70,7 @@ export function TextField(props: {
             id={id}
             type={props.type ?? 'text'}
             autocomplete={props.autocomplete}
+            aria-required={props.required ? 'true' : undefined}
             aria-describedby={describedBy}
             aria-invalid={props.error ? 'true' : undefined}
             value={props.value}
@@ -71,12 +89,14 @@ export function SelectField(props: {
   onChange: (v: string) => void;
   error?: string;
   placeholder?: string;
+  required?: boolean;
 }) {
   return (
-    <Field label={props.label} error={props.error}>
+    <Field label={props.label} error={props.error} required={props.required}>
       {(id, describedBy) => (
         <select
           id={id}
+          aria-required={props.required ? 'true' : undefined}
           aria-describedby={describedBy}
           aria-invalid={props.error ? 'true' : undefined}
           value={props.value}
@@ -101,11 +121,15 @@ export function CheckboxesField(props: {
   options: readonly Option[];
   onChange: (v: string[]) => void;
   error?: string;
+  required?: boolean;
 }) {
   const errorId = useId();
   return (
     <fieldset class={`field${props.error ? ' invalid' : ''}`} aria-describedby={props.error ? errorId : undefined}>
-      <legend>{props.label}</legend>
+      <legend>
+        {props.label}
+        {props.required && <RequiredMark />}
+      </legend>
       <div class="checks">
         {props.options.map((o) => (
           <label key={o.code} class="check">

@@ -26,6 +26,7 @@ function useRoute(): string {
 function App() {
   const [person, setPerson] = useState<SessionPerson | null | undefined>(undefined);
   const [reference, setReference] = useState<Reference | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
   const route = useRoute();
 
   useEffect(() => {
@@ -65,7 +66,7 @@ function App() {
   const links: Array<[string, string]> = [
     ['#/cockpit', '驾驶舱'],
     ['#/projects', '项目库'],
-    ['#/leads/new', '新建线索'],
+    ...(person.role !== 'reader' ? ([['#/leads/new', '新建线索']] as Array<[string, string]>) : []),
     ['#/activities', '招商活动'],
     ['#/quality', '数据质量'],
     ...(person.role !== 'reader' ? ([['#/ledger', '台账导入']] as Array<[string, string]>) : []),
@@ -78,16 +79,29 @@ function App() {
     <div class="shell">
       <header>
         <span class="brand">招商引资工作台</span>
-        <nav aria-label="主导航">
-          {links.map(([href, label]) => (
-            <a key={href} href={href} aria-current={`#${page}`.startsWith(href) ? 'page' : undefined}>
-              {label}
-            </a>
-          ))}
-        </nav>
-        <a class="who" href="#/password" title="修改密码">
-          {person.displayName}
-        </a>
+        {/* On a phone the links fold behind 菜单; from a tablet's width up they stand in the header. */}
+        <button
+          type="button"
+          class="secondary menu-toggle"
+          aria-expanded={menuOpen ? 'true' : 'false'}
+          aria-controls="main-menu"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          菜单
+        </button>
+        {/* A link followed on a phone closes the menu it was in. */}
+        <div id="main-menu" class={`menu${menuOpen ? ' open' : ''}`} onClick={() => setMenuOpen(false)}>
+          <nav aria-label="主导航">
+            {links.map(([href, label]) => (
+              <a key={href} href={href} aria-current={`#${page}`.startsWith(href) ? 'page' : undefined}>
+                {label}
+              </a>
+            ))}
+          </nav>
+          <a class="who" href="#/password" title="修改密码">
+            {person.displayName}
+          </a>
+        </div>
         <button type="button" class="secondary" onClick={logout}>
           退出
         </button>
@@ -99,7 +113,7 @@ function App() {
           <Cockpit route={page} reference={reference} />
         ) : projectId ? (
           <ProjectPage id={projectId} person={person} reference={reference} />
-        ) : page === '/leads/new' ? (
+        ) : page === '/leads/new' && person.role !== 'reader' ? (
           <NewLeadPage person={person} reference={reference} />
         ) : page.startsWith('/quality') ? (
           <QualityPage route={page} reference={reference} />

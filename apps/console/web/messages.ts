@@ -11,6 +11,18 @@ const RULES: Record<string, string> = {
   stage_dates_out_of_order: '日期顺序不对：签约不能早于线索，开工不能早于签约',
 };
 
+/** Event types as people name them (时间线, 数据质量). */
+export const EVENT_NAMES: Readonly<Record<string, string>> = {
+  LeadRegistered: '登记线索',
+  VisitRecorded: '走访',
+  FundInvestmentMade: '基金投资',
+  ProjectSigned: '签约',
+  ProjectStarted: '开工',
+  ProjectCorrected: '更正',
+  ProjectDropped: '终止',
+  ActivityHeld: '招商活动',
+};
+
 /** The whole failure in Chinese, for the top of a form. */
 export function failureMessage(failure: ApiFailure): string {
   if (failure.status === 400) return '请检查标出的字段';
@@ -25,9 +37,15 @@ export function failureMessage(failure: ApiFailure): string {
   return '服务暂时不可用，请稍后再试';
 }
 
+/** The ways the API says a field was left empty, said one way on every form. */
+const EMPTY = new Set(['必填', '不能为空', '请填写']);
+
 /** Field errors by field name, in Chinese. */
 export function fieldErrors(details: readonly FieldError[]): Record<string, string> {
   const errors: Record<string, string> = {};
-  for (const { field, message } of details) errors[field] ??= fieldMessageZh(message);
+  for (const { field, message } of details) {
+    const chinese = fieldMessageZh(message);
+    errors[field] ??= EMPTY.has(chinese) ? '必填' : chinese;
+  }
   return errors;
 }

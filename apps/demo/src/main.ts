@@ -81,22 +81,29 @@ async function main(): Promise<void> {
   );
 
   const report = await fetchKpiReport(`${query}/v1/kpis?year=${year}&minPosition=${position}`, headers, 120_000);
-  console.log(`\n${reference.plan.name} — ${year} (as of ${report.asOf})\n`);
-  printTable(report.kpis);
   const units = await fetchKpiReport(`${query}/v1/kpis/units?year=${year}`, headers);
   const mega = units.kpis.filter((k) => k.code === 'unit.mega_signed_count');
-  console.log(
+  const consoleUrl = `http://${host}:${config.consolePort}`;
+  const summary = [
+    `\n${reference.plan.name} — ${year} (as of ${report.asOf})\n`,
+    ...tableLines(report.kpis),
     `\nunits with a major project (unit.mega_signed_count met): ${mega.filter((k) => k.status === 'met').length} of ${mega.length}`,
-  );
-  console.log(`\nthe cockpit (驾驶舱): http://${host}:${config.consolePort}/#/cockpit?period=${year}`);
-  console.log(`Q1 as reported and restated: http://${host}:${config.consolePort}/#/cockpit?period=${year}-Q1`);
-  console.log(`数据质量: http://${host}:${config.consolePort}/#/quality`);
-  console.log(
+    `\nthe cockpit (驾驶舱): ${consoleUrl}/#/cockpit?period=${year}`,
+    `Q1 as reported and restated: ${consoleUrl}/#/cockpit?period=${year}-Q1`,
+    `数据质量: ${consoleUrl}/#/quality`,
     `more: ${query}/v1/kpis/units?year=${year}, ${query}/v1/kpis.csv?year=${year}, ${query}/v1/reports/monthly.xlsx?year=${year}&month=6, ${query}/docs`,
-  );
+  ];
+  // The apps beside the demo (npm start -- --demo) log a line per request to the same terminal: the
+  // report waits until they have logged the demo's last calls, then goes out in one write, not between their lines.
+  await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+  process.stdout.write(`${summary.join('\n')}\n`);
 }
 
-function printTable(kpis: readonly KpiResult[]): void {
+/** How long the demo waits for the apps' request logs of its last calls before it prints the report. */
+const QUIET_MS = 1500;
+
+/** The KPI table, one line per KPI, columns aligned (a Chinese character is two columns wide). */
+function tableLines(kpis: readonly KpiResult[]): string[] {
   const rows = kpis.map((k) => [
     k.label,
     k.actual === null ? '—' : Number.isInteger(k.actual) ? k.actual.toLocaleString('en-US') : k.actual.toFixed(3),
@@ -106,10 +113,9 @@ function printTable(kpis: readonly KpiResult[]): void {
   ]);
   const width = (s: string) => [...s].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => width(r[i]))));
-  for (const r of rows)
-    console.log(
-      r.map((cell, i) => (i === 0 ? cell + ' '.repeat(widths[i] - width(cell)) : ' '.repeat(widths[i] - width(cell)) + cell)).join('  '),
-    );
+  return rows.map((r) =>
+    r.map((cell, i) => (i === 0 ? cell + ' '.repeat(widths[i] - width(cell)) : ' '.repeat(widths[i] - width(cell)) + cell)).join('  '),
+  );
 }
 
 /** A KPI report of the query API (the parts printed here). */

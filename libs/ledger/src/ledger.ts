@@ -105,10 +105,14 @@ export async function readLedger(file: Buffer): Promise<LedgerRow[]> {
   const sheet = workbook.worksheets[0];
   if (!sheet) throw new LedgerError('文件中没有工作表');
   const headers = new Map<number, Column>();
-  sheet.getRow(1).eachCell((cell, col) => {
-    const text = String(cell.text ?? '').trim();
+  const titles = new Map<number, string>();
+  sheet.getRow(1).eachCell((cell, col) => titles.set(col, String(cell.text ?? '').trim()));
+  // A 项目库 export names the project by its id in 项目ID; its 项目编号 is the short number people quote.
+  const exported = [...titles.values()].includes('项目ID');
+  for (const [col, title] of titles) {
+    const text = exported && title === '项目ID' ? '项目编号' : exported && title === '项目编号' ? '' : title;
     if ((LEDGER_COLUMNS as readonly string[]).includes(text)) headers.set(col, text as Column);
-  });
+  }
   const missing = REQUIRED.filter((c) => ![...headers.values()].includes(c));
   if (missing.length > 0) throw new LedgerError(`缺少列：${missing.join('、')}（请使用模板）`);
   const rows: LedgerRow[] = [];
@@ -139,7 +143,8 @@ function cellValue(value: ExcelJS.CellValue): unknown {
     if ('text' in value) return String(value.text).trim();
     return '';
   }
-  return typeof value === 'string' ? value.trim() : value;
+  // The quote prefix 项目库's export puts before text that looks like a formula is not part of the text.
+  return typeof value === 'string' ? value.trim().replace(/^'(?=[=+\-@])/, '') : value;
 }
 
 /** A ledger time: a date cell (Beijing wall time) or text; without an offset it is Asia/Shanghai. */

@@ -288,12 +288,12 @@ export class ProjectsQuery extends PositionQuery {
   @IsIntegerText(0, 100_000)
   stalledDays?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', pattern: '^\\d+_[0-9a-f-]{36}$' })
   @OptionalParam()
   @ValidateBy({
     name: 'isCursor',
     validator: {
-      validate: (v: unknown) => typeof v === 'string' && isUuid(v),
+      validate: (v: unknown) => typeof v === 'string' && /^\d{1,16}_/.test(v) && isUuid(v.slice(v.indexOf('_') + 1)),
       defaultMessage: () => 'must be the nextCursor of a previous page',
     },
   })

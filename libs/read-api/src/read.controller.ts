@@ -40,7 +40,7 @@ import {
   untilOf,
 } from './query-dtos';
 import { monthlyWorkbook } from './monthly-report';
-import { projectsWorkbook } from './projects-xlsx';
+import { exportDate, projectsWorkbook } from './projects-xlsx';
 import { itemsInScope, projectScopeOf, visibleUnitResults } from './read-scope';
 
 /** The most projects one 导出 writes: more is a filter to narrow, not a spreadsheet to read. */
@@ -267,9 +267,10 @@ export class ReadController {
     await this.freshness.require(integerParam(query.minPosition));
     const filter = { ...projectFilterOf(query), cursor: undefined as string | undefined, limit: 1000 };
     const scope = projectScopeOf(req.principal!);
+    const now = new Date();
     const rows: Record<string, unknown>[] = [];
     for (;;) {
-      const page = await this.reports.projects(filter, new Date(), scope);
+      const page = await this.reports.projects(filter, now, scope);
       rows.push(...page.items);
       if (!page.nextCursor) break;
       if (rows.length >= MAX_EXPORT_ROWS)
@@ -278,8 +279,11 @@ export class ReadController {
     }
     await reply
       .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .header('content-disposition', `attachment; filename="projects.xlsx"; filename*=UTF-8''${encodeURIComponent('项目库.xlsx')}`)
-      .send(await projectsWorkbook(rows, this.reference));
+      .header(
+        'content-disposition',
+        `attachment; filename="projects-${exportDate(now)}.xlsx"; filename*=UTF-8''${encodeURIComponent(`项目库-${exportDate(now)}.xlsx`)}`,
+      )
+      .send(await projectsWorkbook(rows, this.reference, now));
   }
 
   @Get('projects/stalled')

@@ -166,7 +166,10 @@ export class Reports {
     return rows.length === 0 ? null : toProject(rows[0]);
   }
 
-  /** A page of projects in id order; `nextCursor` continues after the last one. */
+  /**
+   * A page of projects, the latest business activity first (ties by id, so pages never skip or
+   * repeat a project); `nextCursor` continues after the last one, `total` counts the whole filter.
+   */
   async projects(filter: ProjectFilter, now: Date, scope: ProjectScope = {}) {
     const params: unknown[] = [];
     const param = (value: unknown) => {
@@ -187,14 +190,30 @@ export class Reports {
         `p.stage NOT IN ('started', 'dropped') AND p.last_event_at < ${param(idleBefore(filter.stalledDays, now, this.reference.timezone))}`,
       );
     }
-    if (filter.cursor) conditions.push(`p.project_id > ${param(filter.cursor)}`);
-    const { rows } = await this.pool.query(
-      `SELECT p.version, p.state FROM ${quoteIdent(this.schema)}.projects p ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY p.project_id LIMIT ${param(filter.limit + 1)}`,
-      params,
-    );
+    const table = `${quoteIdent(this.schema)}.projects`;
+    const where = (all: string[]) => (all.length ? `WHERE ${all.join(' AND ')}` : '');
+    const countParams = [...params];
+    const page = [...conditions];
+    if (filter.cursor) {
+      // The cursor is the last row's (last_event_at in microseconds since the epoch, project_id): exact, unlike a
+      // millisecond ISO text, so a page never repeats the row it continues after.
+      const [micros, id] = filter.cursor.split('_');
+      page.push(
+        `(p.last_event_at, p.project_id) < (timestamptz 'epoch' + ${param(micros)}::bigint * interval '1 microsecond', ${param(id)}::uuid)`,
+      );
+    }
+    const [{ rows }, counted] = await Promise.all([
+      this.pool.query(
+        `SELECT p.version, p.state, (extract(epoch FROM p.last_event_at) * 1000000)::bigint || '_' || p.project_id AS cursor
+           FROM ${table} p ${where(page)}
+          ORDER BY p.last_event_at DESC, p.project_id DESC LIMIT ${param(filter.limit + 1)}`,
+        params,
+      ),
+      this.pool.query(`SELECT count(*)::int AS total FROM ${table} p ${where(conditions)}`, countParams),
+    ]);
     const items = rows.slice(0, filter.limit).map(toProject);
-    return { items, nextCursor: rows.length > filter.limit ? (items[items.length - 1].projectId as string) : null };
+    const nextCursor = rows.length > filter.limit ? (rows[filter.limit - 1].cursor as string) : null;
+    return { items, nextCursor, total: counted.rows[0].total as number };
   }
 
   /**

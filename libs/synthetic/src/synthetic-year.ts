@@ -44,6 +44,21 @@ function weighted<T>(random: () => number, choices: readonly [T, number][]): T {
   return choices[choices.length - 1][0];
 }
 
+/** Cities of each origin region, for the activities' titles. */
+export const REGION_CITIES: Readonly<Record<string, readonly string[]>> = {
+  henan: ['洛阳', '开封', '新乡', '许昌'],
+  yrd: ['上海', '苏州', '杭州', '南京', '宁波'],
+  gba: ['深圳', '广州', '东莞', '佛山'],
+  jjj: ['北京', '天津', '雄安'],
+  other_domestic: ['成都', '重庆', '武汉', '西安', '长沙'],
+  hkmo: ['香港', '澳门'],
+  europe_us: ['法兰克福', '慕尼黑', '巴黎', '波士顿', '硅谷'],
+  japan_korea: ['东京', '大阪', '首尔'],
+  asean: ['新加坡', '吉隆坡', '曼谷', '雅加达'],
+  central_asia: ['阿拉木图', '塔什干'],
+  other_overseas: ['迪拜', '悉尼'],
+};
+
 const REGIONS: [string, number][] = [
   ['henan', 25],
   ['yrd', 16],
@@ -197,15 +212,26 @@ export function syntheticYearParts(reference: ReferenceCatalog, options: Synthet
     }
   }
   for (let i = 0; i < (options.activities ?? Math.round(options.projects / 10)); i++) {
+    const kind = weighted(random, [
+      ['outbound', 55],
+      ['inbound', 30],
+      ['conference', 15],
+    ]);
+    const region = weighted(random, REGIONS);
+    // The title names a city of the activity's region: a trip to Europe is not called 赴新加坡….
+    const city = pick(REGION_CITIES[region] ?? ['外地']);
+    const topic = pick(['新能源汽车', '电子信息', '先进装备', '现代食品', '生物医药', '新材料']);
+    const form = pick(['推介会', '对接会', '洽谈会']);
     ordered.push({
       type: 'RecordActivity',
-      kind: weighted(random, [
-        ['outbound', 55],
-        ['inbound', 30],
-        ['conference', 15],
-      ]),
-      title: `${pick(['赴', '走进', '对接'])}${pick(['深圳', '上海', '北京', '杭州', '苏州', '香港', '新加坡', '首尔', '法兰克福'])}${pick(['产业链', '招商', '项目'])}推介会`,
-      region: weighted(random, REGIONS),
+      kind,
+      title:
+        kind === 'outbound'
+          ? `赴${city}${topic}产业链招商${form}`
+          : kind === 'inbound'
+            ? `${city}${topic}客商来郑考察`
+            : `${city}${topic}${form}`,
+      region,
       unit: weighted(random, unitWeights),
       occurredAt: iso(yearStart + between(0, 360) * DAY),
     });

@@ -70,12 +70,20 @@ export function ActivitiesPage(props: { person: SessionPerson; reference: Refere
             </p>
           )}
           <div class="grid">
-            <TextField label="活动名称" value={form.title} onInput={set('title')} error={err('title')} />
-            <SelectField label="活动类型" value={form.kind} options={KIND_OPTIONS} onChange={set('kind')} error={err('kind')} />
-            <SelectField label="地区" value={form.region} options={reference.regions} onChange={set('region')} error={err('region')} />
-            <SelectField label="责任单位" value={form.unit} options={units} onChange={set('unit')} error={err('unit')} />
+            <TextField label="活动名称" required value={form.title} onInput={set('title')} error={err('title')} />
+            <SelectField label="活动类型" required value={form.kind} options={KIND_OPTIONS} onChange={set('kind')} error={err('kind')} />
+            <SelectField
+              label="地区"
+              required
+              value={form.region}
+              options={reference.regions}
+              onChange={set('region')}
+              error={err('region')}
+            />
+            <SelectField label="责任单位" required value={form.unit} options={units} onChange={set('unit')} error={err('unit')} />
             <TextField
               label="发生时间"
+              required
               type="datetime-local"
               value={form.occurredAt}
               onInput={set('occurredAt')}

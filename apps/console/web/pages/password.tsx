@@ -38,6 +38,7 @@ export function PasswordPage() {
         )}
         <TextField
           label="当前密码"
+          required
           type="password"
           value={form.currentPassword}
           onInput={set('currentPassword')}
@@ -46,6 +47,7 @@ export function PasswordPage() {
         />
         <TextField
           label="新密码"
+          required
           type="password"
           value={form.newPassword}
           onInput={set('newPassword')}

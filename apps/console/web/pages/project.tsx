@@ -1,8 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiFailure } from '../api';
-import { SelectField, TextField, formatTime, formatWan, nowInShanghai, shanghaiTime, toFormFailure, type FormFailure } from '../form';
-import { failureMessage } from '../messages';
-import { nameIn, type Reference, type SessionPerson } from '../session';
+import {
+  SelectField,
+  TextField,
+  formatTime,
+  formatWan,
+  nowInShanghai,
+  shanghaiTime,
+  toFormFailure,
+  type FormFailure,
+  type Option,
+} from '../form';
+import { EVENT_NAMES, failureMessage } from '../messages';
+import { nameIn, unitsFor, type Reference, type SessionPerson } from '../session';
 import { STAGE_OPTIONS } from './projects';
 
 interface Project {
@@ -32,16 +42,6 @@ interface HistoryEntry {
   readonly actorName?: string | null;
   readonly data: Record<string, unknown>;
 }
-
-const EVENT_NAMES: Record<string, string> = {
-  LeadRegistered: '登记线索',
-  VisitRecorded: '走访',
-  FundInvestmentMade: '基金投资',
-  ProjectSigned: '签约',
-  ProjectStarted: '开工',
-  ProjectCorrected: '更正',
-  ProjectDropped: '终止',
-};
 
 const FIELD_NAMES: Record<string, string> = {
   name: '项目名称',
@@ -84,6 +84,7 @@ const show = (value: unknown, reference: Reference): string => {
     return Object.values(value as Record<string, unknown>)
       .map((v) => show(v, reference))
       .join(' / ');
+  if (typeof value === 'number') return value.toLocaleString('zh-CN');
   if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return formatTime(value);
   return reference.units.find((u) => u.code === value)?.name ?? reference.chains.find((c) => c.code === value)?.name ?? String(value);
 };
@@ -167,6 +168,7 @@ export function ProjectPage(props: { id: string; person: SessionPerson; referenc
         <ActionForm
           action={action}
           project={project}
+          units={unitsFor(props.person, reference)}
           reference={reference}
           onDone={async () => {
             setAction(null);
@@ -192,7 +194,12 @@ export function ProjectPage(props: { id: string; person: SessionPerson; referenc
                 <li>原因：{String(entry.data.reason ?? '')}</li>
               </ul>
             )}
-            {entry.type === 'VisitRecorded' && <div>{entry.data.direction === 'inbound' ? '来访' : '外出拜访'}</div>}
+            {entry.type === 'VisitRecorded' && (
+              <div>
+                {entry.data.direction === 'inbound' ? '来访' : '外出拜访'}
+                {entry.data.note ? <p class="note">{String(entry.data.note)}</p> : null}
+              </div>
+            )}
             {entry.type === 'ProjectSigned' && <div>签约额 {formatWan(entry.data.signedAmountWan as number)}</div>}
             {entry.type === 'ProjectStarted' && <div>开工投资额 {formatWan(entry.data.startedInvestmentWan as number)}</div>}
             {entry.type === 'FundInvestmentMade' && (
@@ -209,7 +216,14 @@ export function ProjectPage(props: { id: string; person: SessionPerson; referenc
 }
 
 /** The form of one action; 保存 sends its command, a refusal shows each field's error beside it. */
-function ActionForm(props: { action: Action; project: Project; reference: Reference; onDone: () => Promise<void> }) {
+function ActionForm(props: {
+  action: Action;
+  project: Project;
+  /** The units the person may move the project to. */
+  units: readonly Option[];
+  reference: Reference;
+  onDone: () => Promise<void>;
+}) {
   const { action, project, reference } = props;
   const [values, setValues] = useState<Record<string, string>>({ occurredAt: nowInShanghai(), direction: 'inbound' });
   const [failure, setFailure] = useState<FormFailure | null>(null);
@@ -273,6 +287,7 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
         <>
           <SelectField
             label="走访方向"
+            required
             value={values.direction ?? ''}
             options={[
               { code: 'inbound', name: '来访' },
@@ -286,9 +301,17 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
       )}
       {action === 'fund' && (
         <>
-          <SelectField label="基金" value={values.fund ?? ''} options={reference.funds} onChange={set('fund')} error={err('fund')} />
+          <SelectField
+            label="基金"
+            required
+            value={values.fund ?? ''}
+            options={reference.funds}
+            onChange={set('fund')}
+            error={err('fund')}
+          />
           <TextField
             label="投资额(万元)"
+            required
             type="number"
             value={values.amountWan ?? ''}
             onInput={set('amountWan')}
@@ -299,6 +322,7 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
       {action === 'sign' && (
         <TextField
           label="签约额(万元)"
+          required
           type="number"
           value={values.signedAmountWan ?? ''}
           onInput={set('signedAmountWan')}
@@ -308,6 +332,7 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
       {action === 'start' && (
         <TextField
           label="开工投资额(万元)"
+          required
           type="number"
           value={values.startedInvestmentWan ?? ''}
           onInput={set('startedInvestmentWan')}
@@ -325,7 +350,7 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
           <SelectField
             label="责任单位"
             value={values.unit ?? ''}
-            options={reference.units}
+            options={props.units}
             onChange={set('unit')}
             error={changeError('unit')}
             placeholder="不变"
@@ -358,10 +383,11 @@ function ActionForm(props: { action: Action; project: Project; reference: Refere
         </>
       )}
       {(action === 'correct' || action === 'drop') && (
-        <TextField label="原因" multiline value={values.reason ?? ''} onInput={set('reason')} error={err('reason')} />
+        <TextField label="原因" required multiline value={values.reason ?? ''} onInput={set('reason')} error={err('reason')} />
       )}
       <TextField
         label="发生时间"
+        required
         type="datetime-local"
         value={values.occurredAt ?? ''}
         onInput={set('occurredAt')}

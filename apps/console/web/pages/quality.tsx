@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { QualityFlag } from '../../../../libs/domain/src/quality/quality';
 import { api } from '../api';
 import { SelectField, formatTime } from '../form';
+import { EVENT_NAMES } from '../messages';
 import { nameIn, type Reference } from '../session';
 
 /** A flag as the read API answers it. */
@@ -119,7 +120,7 @@ export function QualityPage(props: { route: string; reference: Reference }) {
               {byUnit.get(unit)!.map((flag) => (
                 <li key={flag.id} data-rule={flag.rule}>
                   <strong>{RULE_NAMES[flag.rule] ?? flag.rule}</strong>
-                  <span class="muted"> {flag.period}</span>
+                  <span class="muted"> {periodName(flag.period)}</span>
                   {flag.units.length > 1 ? (
                     <span class="muted"> · 涉及 {flag.units.map((u) => nameIn(reference.units, u)).join('、')}</span>
                   ) : null}
@@ -141,29 +142,39 @@ export function QualityPage(props: { route: string; reference: Reference }) {
   );
 }
 
+/** A period label in Chinese: 2025年, 2025年第1季度, 2025年3月. */
+function periodName(label: string): string {
+  const [year, part] = label.split('-');
+  if (!part) return `${year}年`;
+  return part.startsWith('Q') ? `${year}年第${part.slice(1)}季度` : `${year}年${Number(part)}月`;
+}
+
 /** The year and its quarters. */
 function periodOptions(year: number) {
   return [String(year), ...[1, 2, 3, 4].map((q) => `${year}-Q${q}`)].map((code) => ({
     code,
-    name: code.length === 4 ? `${code}年` : `${year}年第${code.slice(-1)}季度`,
+    name: periodName(code),
   }));
 }
 
-/** The evidence in words. */
+/** The evidence in words (the events themselves are in each project's 时间线). */
 function describe(flag: Flag, reference: Reference): string {
   const d = flag.detail;
-  const events = `事件 ${flag.eventIds.map((e) => e.slice(0, 8)).join('、')}`;
+  const wan = (n: unknown) => Number(n).toLocaleString('zh-CN');
   switch (flag.rule) {
     case 'amount_raised_after_signing':
-      return `首次签约 ${Number(d.firstSignedWan).toLocaleString('zh-CN')} 万元，更正为 ${Number(d.correctedToWan).toLocaleString('zh-CN')} 万元（${d.pct}%）· ${events}`;
+      return `首次签约 ${wan(d.firstSignedWan)} 万元，更正为 ${wan(d.correctedToWan)} 万元（${d.pct}%）`;
     case 'quarter_end_signing_reversed': {
       const [before, after] = d.signedAt as [string, string];
       const [was, now] = d.signedAmountWan as [number, number];
-      return `签约时间 ${formatTime(before)} → ${formatTime(after)}，签约额 ${was.toLocaleString('zh-CN')} → ${now.toLocaleString('zh-CN')} 万元 · ${events}`;
+      return `签约时间 ${formatTime(before)} → ${formatTime(after)}，签约额 ${wan(was)} → ${wan(now)} 万元`;
     }
     case 'duplicate_claim':
-      return `同一投资方、同一产业链（${nameIn(reference.chains, String(d.chain))}）· 签约事件 ${flag.eventIds.map((e) => e.slice(0, 8)).join('、')}`;
-    default:
-      return `${String(d.type ?? '')} · ${events}`;
+      return `同一投资方、同一产业链（${nameIn(reference.chains, String(d.chain))}），${flag.eventIds.length} 次签约`;
+    default: {
+      const what = `补录「${EVENT_NAMES[String(d.type)] ?? '事件'}」`;
+      if (Array.isArray(d.signedAt)) return `${what}：签约时间 ${formatTime(String(d.signedAt[0]))} → ${formatTime(String(d.signedAt[1]))}`;
+      return d.occurredAt ? `${what}，发生于 ${formatTime(String(d.occurredAt))}` : what;
+    }
   }
 }
