@@ -113,7 +113,8 @@ describe('the topics are closed: SASL/SCRAM, ACLs and signed envelopes (real bro
 
       expect(await signedTotal(visitPosition)).toBe(before);
       const project = await pipeline.get(`/v1/projects/${id}?minPosition=${visitPosition}`);
-      expect(project.stage).toBe('lead');
+      // The visit applied (it moves a lead on), the forged signing not.
+      expect(project).toMatchObject({ stage: 'negotiating', signedAmountWan: null });
       const dlq = await new TopicReader(testKafka(), topics.eventsDlq).start();
       const letters = await dlq.waitFor(3);
       await dlq.stop();
