@@ -71,6 +71,7 @@ async function main() {
   build();
   const env = { ...process.env };
   let stopping = false;
+  require('./register-paths'); // the compiled libs' @app/* imports
   const messaging = require(path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js'));
 
   // Kafka principals per app: with the local broker, each service its own (unset: no credentials at all).
