@@ -13,7 +13,10 @@ async function main() {
   ensureDependencies();
   build();
   const runId = `b${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
-  const status = await withPrivateKafka(runId, async (brokers) => {
+  const status = await withPrivateKafka(runId, async (kafkaEnv) => {
+    // The benchmark's apps share one environment and topic prefixes made up as it goes: they
+    // connect as the broker's super user rather than each as its own principal.
+    const admin = kafkaEnv.KAFKA_TEST_USERS ? { KAFKA_USERNAME: 'admin', KAFKA_PASSWORD: JSON.parse(kafkaEnv.KAFKA_TEST_USERS).admin } : {};
     const bench = spawnSync(
       process.execPath,
       [
@@ -23,7 +26,7 @@ async function main() {
         path.join(ROOT, 'dist', 'apps', 'bench', 'src', 'main.js'),
         ...process.argv.slice(2),
       ],
-      { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: brokers }, stdio: 'inherit' },
+      { cwd: ROOT, env: { ...process.env, ...kafkaEnv, ...admin }, stdio: 'inherit' },
     );
     return bench.status ?? 1;
   });

@@ -32,26 +32,53 @@ function spawnApp(name, env, entry = 'main', args = []) {
   return spawn(process.execPath, ['-r', path.join(__dirname, 'register-paths.js'), file, ...args], { cwd: ROOT, env, stdio: 'inherit' });
 }
 
+/** EVENT_SIGNING_KEYS of fresh keys, `kid:secret` pairs: the first signs, all verify. */
+function newSigningKeys(kids) {
+  return kids.map((kid) => `${kid}:${require('node:crypto').randomBytes(32).toString('base64url')}`).join(',');
+}
+
+/** The checkout's EVENT_SIGNING_KEYS, generated once into `file` (mode 600); never printed. */
+function signingKeysFromFile(file) {
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const kid = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+    fs.writeFileSync(file, newSigningKeys([kid]) + '\n', { mode: 0o600 });
+  }
+  fs.chmodSync(file, 0o600);
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 /**
- * Runs `work(brokers)` with a private Kafka broker on free ports, removed afterwards; with
- * KAFKA_BROKERS set, uses that broker instead.
+ * Runs `work(kafkaEnv)` with a private Kafka broker on free ports, removed afterwards:
+ * `kafkaEnv` holds KAFKA_BROKERS, KAFKA_TEST_USERS (its SCRAM users, JSON name → password:
+ * admin, relay, projector, bi) and EVENT_SIGNING_KEYS (two fresh keys). With KAFKA_BROKERS
+ * set, uses that broker instead, and KAFKA_TEST_USERS and EVENT_SIGNING_KEYS as set.
  */
 async function withPrivateKafka(runId, work) {
-  if (process.env.KAFKA_BROKERS) return work(process.env.KAFKA_BROKERS);
+  const { startKafka, freePort, generateUsers } = require('../deploy/kafka-local/kafka');
+  const signingKeys = process.env.EVENT_SIGNING_KEYS || newSigningKeys([`${runId}-1`, `${runId}-0`]);
+  if (process.env.KAFKA_BROKERS) {
+    return work({
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      KAFKA_TEST_USERS: process.env.KAFKA_TEST_USERS ?? '',
+      EVENT_SIGNING_KEYS: signingKeys,
+    });
+  }
   const os = require('node:os');
-  const { startKafka, freePort } = require('../deploy/kafka-local/kafka');
-  console.log('starting a private Kafka broker…');
+  console.log('starting a private Kafka broker (SASL/SCRAM, ACLs)…');
+  const users = generateUsers();
   const kafka = await startKafka({
     port: await freePort(),
     controllerPort: await freePort(),
     dataDir: path.join(os.tmpdir(), `investment-kafka-${runId}`),
     ephemeral: true,
+    users,
   });
   try {
-    return await work(kafka.brokers);
+    return await work({ KAFKA_BROKERS: kafka.brokers, KAFKA_TEST_USERS: JSON.stringify(users), EVENT_SIGNING_KEYS: signingKeys });
   } finally {
     await kafka.stop();
   }
 }
 
-module.exports = { ROOT, run, ensureDependencies, build, spawnApp, withPrivateKafka };
+module.exports = { ROOT, run, ensureDependencies, build, spawnApp, withPrivateKafka, signingKeysFromFile };

@@ -5,10 +5,14 @@
  * database (each app does so at start), runs every app in the foreground and stops all of
  * it on Ctrl-C or SIGTERM. It supervises what it runs: an app or the local broker that dies
  * is restarted, after a pause that grows while it keeps dying.
+ * The local broker is closed (SASL/SCRAM and ACLs): the relay and the projector connect each
+ * as its own principal, with the passwords generated once into .local/kafka-users.json, and
+ * the relay signs what it publishes with EVENT_SIGNING_KEYS (generated once into
+ * .local/event-signing-keys when unset). No password or key is ever printed.
  * `npm start -- --demo` also loads a synthetic year and prints its KPI report (npm run demo).
  */
 const path = require('node:path');
-const { ROOT, ensureDependencies, build, spawnApp } = require('./common');
+const { ROOT, ensureDependencies, build, spawnApp, signingKeysFromFile } = require('./common');
 
 /** Every app of the system, in start order, with the port its /health answers on. */
 const APPS = [
@@ -67,22 +71,49 @@ async function main() {
   build();
   const env = { ...process.env };
   let stopping = false;
+  require('./register-paths'); // the compiled libs' @app/* imports
+  const messaging = require(path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js'));
 
+  // Kafka principals per app: with the local broker, each service its own (unset: no credentials at all).
+  const kafkaEnvOf = { relay: {}, projector: {} };
+  const usersFile = path.resolve(ROOT, env.KAFKA_USERS_FILE || path.join('.local', 'kafka-users.json'));
   let kafka = null;
   if (!env.KAFKA_BROKERS) {
-    const { startKafka } = require('../deploy/kafka-local/kafka');
+    const { startKafka, usersFromFile, SERVICE_USERS } = require('../deploy/kafka-local/kafka');
+    const principals = {
+      relay: 'relay',
+      projector: 'projector',
+      readers: messaging.principalList(env.KAFKA_READERS, 'KAFKA_READERS'),
+      biReaders: messaging.principalList(env.KAFKA_BI_READERS ?? 'bi', 'KAFKA_BI_READERS'),
+    };
+    const users = usersFromFile(usersFile, [...new Set([...SERVICE_USERS, ...principals.readers, ...principals.biReaders])]);
     const dataDir = path.resolve(ROOT, env.KAFKA_DATA_DIR || path.join('.local', 'kafka-data'));
     console.log('starting the local Kafka broker…');
     await supervise(
       'kafka',
       async () => {
-        kafka = await startKafka({ dataDir });
+        kafka = await startKafka({ dataDir, users });
+        const admin = { brokers: [kafka.brokers], credentials: { username: 'admin', password: users.admin } };
+        const logger = { debug() {}, warn: console.warn, error: console.error };
+        try {
+          await messaging.grantTopicAcls(messaging.createKafka(admin, 'npm-start', logger), env.KAFKA_TOPIC_PREFIX || '', principals);
+        } catch (error) {
+          await kafka.stop();
+          throw new Error(`the topics' ACLs could not be created: ${error.message}`);
+        }
         console.log(`kafka: ${kafka.brokers} (pid ${kafka.pid}, log ${kafka.logFile})`);
         return kafka.child;
       },
       () => stopping,
     );
     env.KAFKA_BROKERS = kafka.brokers;
+    for (const name of ['relay', 'projector']) kafkaEnvOf[name] = { KAFKA_USERNAME: name, KAFKA_PASSWORD: users[name] };
+    delete env.KAFKA_USERNAME;
+    delete env.KAFKA_PASSWORD;
+  }
+  const signingKeysFile = path.resolve(ROOT, env.EVENT_SIGNING_KEYS_FILE || path.join('.local', 'event-signing-keys'));
+  if (!env.EVENT_SIGNING_KEYS) {
+    for (const name of ['relay', 'projector']) kafkaEnvOf[name].EVENT_SIGNING_KEYS = signingKeysFromFile(signingKeysFile);
   }
   const keyFile = path.resolve(ROOT, env.ADMIN_API_KEY_FILE || path.join('.local', 'admin-api-key'));
   if (!env.ADMIN_API_KEY) {
@@ -96,7 +127,7 @@ async function main() {
     await supervise(
       app.name,
       () => {
-        const child = spawnApp(app.name, env);
+        const child = spawnApp(app.name, { ...env, ...kafkaEnvOf[app.name] });
         children.set(app.name, child);
         child.once('exit', () => children.delete(app.name));
         return child;
@@ -146,7 +177,10 @@ async function main() {
       `  write API (ingest)  ${at(APPS[0].port(env))}/v1   docs: ${at(APPS[0].port(env))}/docs`,
       `  read API (query)    ${at(APPS[3].port(env))}/v1   docs: ${at(APPS[3].port(env))}/docs`,
       `  relay, projector    ${at(APPS[1].port(env))}/health, ${at(APPS[2].port(env))}/health (and /metrics)`,
-      `  Kafka               ${env.KAFKA_BROKERS}   topics prefixed '${env.KAFKA_TOPIC_PREFIX || ''}'`,
+      `  Kafka               ${env.KAFKA_BROKERS}   topics prefixed '${env.KAFKA_TOPIC_PREFIX || ''}'${
+        kafka ? `, SASL/SCRAM-SHA-512: passwords in ${path.relative(process.cwd(), usersFile) || usersFile}` : ''
+      }`,
+      `  event signing keys  ${env.EVENT_SIGNING_KEYS ? 'from EVENT_SIGNING_KEYS' : `in ${path.relative(process.cwd(), signingKeysFile) || signingKeysFile}`}`,
       `  database            ${env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/investment'}`,
       `  admin API key       ${env.ADMIN_API_KEY ? 'from ADMIN_API_KEY' : `in ${path.relative(process.cwd(), keyFile) || keyFile}`}`,
       'Ctrl-C stops everything.',

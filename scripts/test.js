@@ -40,11 +40,11 @@ async function main() {
   };
   let status = 1;
   try {
-    status = await withPrivateKafka(runId, async (brokers) => {
+    status = await withPrivateKafka(runId, async (kafkaEnv) => {
       const jest = require('node:child_process').spawnSync(
         process.execPath,
         [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...process.argv.slice(2)],
-        { cwd: ROOT, env: { ...env, KAFKA_BROKERS: brokers }, stdio: 'inherit' },
+        { cwd: ROOT, env: { ...env, ...kafkaEnv }, stdio: 'inherit' },
       );
       return jest.status ?? 1;
     });

@@ -3,7 +3,7 @@ import { PostgresEventStore } from '@app/event-store';
 import { topicNames } from '@app/messaging';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { leadEvent, numberedEvent } from '../support/fixtures';
-import { TopicReader, eventsByStream, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
+import { TopicReader, eventsByStream, provisionedPrefix, serviceEnv, testKafka } from '../support/kafka';
 import { eventually, runApp, type Running } from '../support/processes';
 
 const visit = numberedEvent;
@@ -12,8 +12,9 @@ const visit = numberedEvent;
 describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processes)', () => {
   let db: TestDatabase;
   const processes: Running[] = [];
-  const start = (name: string, env: Record<string, string>) => {
-    const running = runApp(name, { DATABASE_URL: db.url, KAFKA_BROKERS: testBrokers().join(','), ...env });
+  /** Each as its own Kafka principal, on topics opened to them (provisionedPrefix). */
+  const start = (name: 'relay' | 'projector', env: Record<string, string>) => {
+    const running = runApp(name, { DATABASE_URL: db.url, ...serviceEnv(name), ...env });
     processes.push(running);
     return running;
   };
@@ -34,7 +35,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
   const heldBy = (p: Running) => async () => ((await leaseHolder())?.includes(`:${p.pid}:`) ? true : undefined);
 
   it('a frozen relay (SIGSTOP) is replaced by the standby within 10 s; nothing lost, each stream in order', async () => {
-    const prefix = uniquePrefix();
+    const prefix = await provisionedPrefix();
     const env = { KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', RELAY_PORT: '0' };
     const first = start('relay', env);
     await eventually(heldBy(first), 30_000, 'the first relay takes the lease');
@@ -92,7 +93,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
   });
 
   it("the relay's database connections killed while it publishes: it reconnects, stays up, and publishes every event", async () => {
-    const prefix = uniquePrefix();
+    const prefix = await provisionedPrefix();
     const relay = start('relay', { KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', RELAY_PORT: '0' });
     await eventually(heldBy(relay), 30_000, 'the relay takes the lease');
     const reader = await new TopicReader(testKafka(), topicNames(prefix).events).start();
@@ -129,7 +130,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
   });
 
   it('a projector killed (SIGKILL) and started again applies new events within 10 s of its restart', async () => {
-    const prefix = uniquePrefix();
+    const prefix = await provisionedPrefix();
     const env = { KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', RELAY_PORT: '0', PROJECTOR_PORT: '0' };
     start('relay', env);
     const first = start('projector', env);
@@ -155,7 +156,7 @@ describe('faults heal by themselves (real PostgreSQL and Kafka, apps as processe
   });
 
   it('relay and projector answer /health and /metrics on their own ports, and stop within 10 s of SIGTERM', async () => {
-    const prefix = uniquePrefix();
+    const prefix = await provisionedPrefix();
     const relay = start('relay', { KAFKA_TOPIC_PREFIX: prefix, RELAY_PORT: '0' });
     const projector = start('projector', { KAFKA_TOPIC_PREFIX: prefix, PROJECTOR_PORT: '0' });
     for (const [app, metric] of [

@@ -5,7 +5,7 @@ import { createLogger } from '@app/platform';
 import { Relay } from '../../apps/relay/src/relay';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { VALID_CREDIT_CODES, leadBody } from '../support/fixtures';
-import { TopicReader, decode, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
+import { TopicReader, decode, provisionedPrefix, testConnection, testKafka, testSigningKeys } from '../support/kafka';
 import { call, startIngestApi } from '../support/services';
 
 const logger = createLogger('ingest-test', process.env.LOG_LEVEL || 'silent');
@@ -39,8 +39,12 @@ describe('ingest API over HTTP (real PostgreSQL and Kafka)', () => {
   });
 
   it('a command becomes one event in the store and one message on Kafka with the envelope of contract §2', async () => {
-    const prefix = uniquePrefix();
-    const relay = new Relay(db.pool, createKafka(testBrokers(), 'relay', logger), logger, { topicPrefix: prefix, partitions: 2 });
+    const prefix = await provisionedPrefix();
+    const relay = new Relay(db.pool, createKafka(testConnection('relay'), 'relay', logger), logger, {
+      topicPrefix: prefix,
+      partitions: 2,
+      signingKeys: testSigningKeys(),
+    });
     await relay.start();
     const reader = new TopicReader(testKafka(), topicNames(prefix).events);
     try {

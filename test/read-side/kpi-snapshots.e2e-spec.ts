@@ -4,7 +4,7 @@ import { createLogger } from '@app/platform';
 import { KpiQueries } from '@app/read-models';
 import { KpiSnapshots } from '../../apps/projector/src/kpi-snapshots';
 import { leadBody, reference } from '../support/fixtures';
-import { TopicReader, decode, testBrokers, testKafka } from '../support/kafka';
+import { TopicReader, decode, testConnection, testKafka } from '../support/kafka';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 describe('KPI snapshots on Kafka (real pipeline)', () => {
@@ -16,13 +16,14 @@ describe('KPI snapshots on Kafka (real pipeline)', () => {
 
   it('publishes every result once, keyed code|scope|period, then only those that changed', async () => {
     const logger = createLogger('snapshots-test', 'silent');
-    const kafka = createKafka(testBrokers(), 'snapshots', logger);
+    const kafka = createKafka(testConnection('projector'), 'snapshots', logger);
     await ensureTopics(kafka, pipeline.prefix, 3);
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
     const topic = topicNames(pipeline.prefix).kpiSnapshots;
     const snapshots = new KpiSnapshots(new KpiQueries(pipeline.db.pool, reference), producer, topic, 2025, logger, 1000);
-    const reader = new TopicReader(testKafka(), topic);
+    // Read as BI reads it: the principal `bi`, a group of its own.
+    const reader = new TopicReader(testKafka(undefined, 'bi'), topic, `${pipeline.prefix}bi-snapshots`);
     try {
       const perPeriod = 18 + 16 * 4;
       expect(await snapshots.publish()).toBe(5 * perPeriod);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
 import { createLogger } from '@app/platform';
 import { VALID_CREDIT_CODES } from '../support/fixtures';
-import { testBrokers } from '../support/kafka';
+import { signedHeaders, testConnection } from '../support/kafka';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 /**
@@ -321,11 +321,13 @@ describe('KPIs of contract §3 over a hand-computed year (real pipeline)', () =>
       actor: row.actor,
       data: row.data,
     };
-    const producer = createIdempotentProducer(createKafka(testBrokers(), 'dup', createLogger('dup', 'silent')));
+    // Sent again as the relay sends it (signed), as after a failure between sending and checkpointing.
+    const producer = createIdempotentProducer(createKafka(testConnection('relay'), 'dup', createLogger('dup', 'silent')));
     await producer.connect();
+    const value = Buffer.from(JSON.stringify(envelope));
     await producer.send({
       topic: topicNames(pipeline.prefix).events,
-      messages: [{ key: envelope.streamId, value: JSON.stringify(envelope) }],
+      messages: [{ key: envelope.streamId, value, headers: signedHeaders(value) }],
     });
     await producer.disconnect();
     const marker = await pipeline.batch([visit(ids.p2, 'outbound', '2024-06-01T10:00:00+08:00')]);

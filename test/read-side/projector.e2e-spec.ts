@@ -4,7 +4,7 @@ import { createIdempotentProducer, createKafka, topicNames } from '@app/messagin
 import { createLogger } from '@app/platform';
 import { Projector } from '../../apps/projector/src/projector';
 import { leadBody, reference } from '../support/fixtures';
-import { TopicReader, testBrokers, testKafka } from '../support/kafka';
+import { TopicReader, signedHeaders, testConnection, testKafka, testSigningKeys } from '../support/kafka';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 const logger = createLogger('projector-test', process.env.LOG_LEVEL || 'silent');
@@ -42,10 +42,11 @@ describe('projector (real Kafka and PostgreSQL)', () => {
     const batchA = leads(40);
     await pipeline.batch(batchA);
     const last = await pipeline.batch(signAll(batchA, 1000));
-    const crashing = new CrashingProjector(pipeline.db.pool, createKafka(testBrokers(), 'crash', logger), reference, logger, {
+    const crashing = new CrashingProjector(pipeline.db.pool, createKafka(testConnection('projector'), 'crash', logger), reference, logger, {
       topicPrefix: pipeline.prefix,
       partitions: 3,
       chunkSize: 7,
+      signingKeys: testSigningKeys(),
     });
     await crashing.start();
     try {
@@ -65,16 +66,21 @@ describe('projector (real Kafka and PostgreSQL)', () => {
   it('a poison message goes to the DLQ with the reason in its headers, and later messages are still applied', async () => {
     const kafka = testKafka();
     const topics = topicNames(pipeline.prefix);
-    const producer = createIdempotentProducer(createKafka(testBrokers(), 'poison', logger));
+    // Signed like the relay's: what is tested here is what comes after the signature.
+    const producer = createIdempotentProducer(createKafka(testConnection('relay'), 'poison', logger));
     await producer.connect();
     const orphan = randomUUID();
+    const signed = (key: string, text: string) => {
+      const value = Buffer.from(text);
+      return { key, value, headers: signedHeaders(value) };
+    };
     await producer.send({
       topic: topics.events,
       messages: [
-        { key: 'garbage', value: '{not json' },
-        {
-          key: `project-${orphan}`,
-          value: JSON.stringify({
+        signed('garbage', '{not json'),
+        signed(
+          `project-${orphan}`,
+          JSON.stringify({
             eventId: randomUUID(),
             type: 'VisitRecorded',
             streamId: `project-${orphan}`,
@@ -86,7 +92,7 @@ describe('projector (real Kafka and PostgreSQL)', () => {
             actor: { kind: 'system', id: 'x' },
             data: { projectId: orphan, direction: 'inbound' },
           }),
-        },
+        ),
       ],
     });
     await producer.disconnect();

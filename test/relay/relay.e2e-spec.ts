@@ -9,7 +9,16 @@ import { createLogger } from '@app/platform';
 import { Relay } from '../../apps/relay/src/relay';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { leadBody, numberedEvent } from '../support/fixtures';
-import { TopicReader, decode, eventsByStream, testBrokers, testKafka, uniquePrefix } from '../support/kafka';
+import {
+  TopicReader,
+  decode,
+  eventsByStream,
+  provisionedPrefix,
+  testConnection,
+  testKafka,
+  testSigningKeys,
+  testUsers,
+} from '../support/kafka';
 import { call, startIngestApi } from '../support/services';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,11 +39,12 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
   afterEach(() => db.drop());
 
   it('publishes every event of 8 concurrent writers exactly once, each stream in version order', async () => {
-    const prefix = uniquePrefix();
-    const relay = new Relay(db.pool, createKafka(testBrokers(), 'relay', logger), logger, {
+    const prefix = await provisionedPrefix();
+    const relay = new Relay(db.pool, createKafka(testConnection('relay'), 'relay', logger), logger, {
       topicPrefix: prefix,
       partitions: 3,
       batchSize: 500,
+      signingKeys: testSigningKeys(),
     });
     await relay.start();
     const reader = new TopicReader(testKafka(), topicNames(prefix).events);
@@ -68,9 +78,9 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
   });
 
   it('a second relay waits while the first holds the lock, and takes over from its checkpoint', async () => {
-    const prefix = uniquePrefix();
-    const kafka = createKafka(testBrokers(), 'relay', logger);
-    const first = new Relay(db.pool, kafka, logger, { topicPrefix: prefix, partitions: 1 });
+    const prefix = await provisionedPrefix();
+    const kafka = createKafka(testConnection('relay'), 'relay', logger);
+    const first = new Relay(db.pool, kafka, logger, { topicPrefix: prefix, partitions: 1, signingKeys: testSigningKeys() });
     await first.start();
     const store = new PostgresEventStore(db.pool);
     const streamId = `project-${randomUUID()}`;
@@ -78,7 +88,7 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
     const reader = await new TopicReader(testKafka(), topicNames(prefix).events).start();
     await reader.waitFor(2);
 
-    const second = new Relay(db.pool, kafka, logger, { topicPrefix: prefix, partitions: 1 });
+    const second = new Relay(db.pool, kafka, logger, { topicPrefix: prefix, partitions: 1, signingKeys: testSigningKeys() });
     const secondStarted = second.start();
     await store.append([{ streamId, expectedVersion: 2, events: [event(3)] }]);
     await reader.waitFor(3);
@@ -98,9 +108,13 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
     const port = await freePort();
     const controllerPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'relay-outage-'));
-    let broker = await startKafka({ port, controllerPort, dataDir });
-    const prefix = uniquePrefix();
-    const relay = new Relay(db.pool, createKafka([broker.brokers], 'relay', logger), logger, { topicPrefix: prefix, partitions: 2 });
+    let broker = await startKafka({ port, controllerPort, dataDir, users: testUsers() });
+    const prefix = await provisionedPrefix([broker.brokers]);
+    const relay = new Relay(db.pool, createKafka(testConnection('relay', [broker.brokers]), 'relay', logger), logger, {
+      topicPrefix: prefix,
+      partitions: 2,
+      signingKeys: testSigningKeys(),
+    });
     const { url, app } = await startIngestApi(db);
     try {
       await relay.start();
@@ -120,7 +134,7 @@ describe('relay: event store → Kafka (real PostgreSQL and Kafka)', () => {
       }
       await new Promise((r) => setTimeout(r, 1500)); // the relay fails and backs off meanwhile
 
-      broker = await startKafka({ port, controllerPort, dataDir });
+      broker = await startKafka({ port, controllerPort, dataDir, users: testUsers() });
       reader = await new TopicReader(testKafka([broker.brokers]), topicNames(prefix).events).start();
       const messages = await reader.waitFor(60, 90_000);
       await reader.stop();

@@ -6,7 +6,7 @@ import { createKafka } from '@app/messaging';
 import { createLogger } from '@app/platform';
 import { freshDatabase, type TestDatabase } from './database';
 import { reference } from './fixtures';
-import { testBrokers, uniquePrefix } from './kafka';
+import { provisionedPrefix, testConnection, testSigningKeys } from './kafka';
 import { testDeps } from './services';
 
 export const CONSOLE_ADMIN_PASSWORD = 'console-admin-passphrase';
@@ -20,12 +20,20 @@ export interface ConsoleStack {
 
 export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleStack> {
   const db = await freshDatabase(10);
-  const prefix = uniquePrefix();
+  const prefix = await provisionedPrefix();
   const logger = createLogger('console-test', process.env.LOG_LEVEL || 'silent');
-  const kafka = createKafka(testBrokers(), 'test', logger);
-  const relay = new Relay(db.pool, kafka, logger, { topicPrefix: prefix, partitions: 3 });
+  const signingKeys = testSigningKeys();
+  const relay = new Relay(db.pool, createKafka(testConnection('relay'), 'relay', logger), logger, {
+    topicPrefix: prefix,
+    partitions: 3,
+    signingKeys,
+  });
   await relay.start();
-  const projector = new Projector(db.pool, kafka, reference, logger, { topicPrefix: prefix, partitions: 3 });
+  const projector = new Projector(db.pool, createKafka(testConnection('projector'), 'projector', logger), reference, logger, {
+    topicPrefix: prefix,
+    partitions: 3,
+    signingKeys,
+  });
   await projector.start();
   const app: NestFastifyApplication = await createConsoleApp(
     await testDeps(db, { CONSOLE_ADMIN_PASSWORD, MIN_POSITION_WAIT_MS: '5000', TRUST_PROXY: 'true', ...env }),

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { EnvelopeSigner, grantTopicAcls, type KafkaConnection } from '@app/messaging';
+import { ConfigError, parseSigningKeys, type SigningKey } from '@app/platform';
 
 export function testBrokers(): string[] {
   const brokers = process.env.KAFKA_BROKERS;
@@ -7,11 +9,63 @@ export function testBrokers(): string[] {
   return brokers.split(',');
 }
 
+/** The SCRAM users of the run's broker, name → password (KAFKA_TEST_USERS, set by `npm test`): admin, relay, projector, bi. */
+export function testUsers(): Record<string, string> {
+  const users = process.env.KAFKA_TEST_USERS;
+  if (!users) throw new Error('KAFKA_TEST_USERS is not set: run the tests with `npm test`');
+  return JSON.parse(users);
+}
+
+/** A connection to the run's broker as `user` (the super user `admin` by default). */
+export function testConnection(user = 'admin', brokers: string[] = testBrokers()): KafkaConnection {
+  const password = testUsers()[user];
+  if (password === undefined) throw new Error(`the test broker has no user ${user}`);
+  return { brokers, credentials: { username: user, password } };
+}
+
+/** The run's EVENT_SIGNING_KEYS (two keys, set by `npm test`). */
+export function testSigningKeys(): SigningKey[] {
+  const problems: string[] = [];
+  const keys = parseSigningKeys(process.env.EVENT_SIGNING_KEYS, problems);
+  if (problems.length > 0 || keys.length === 0) throw new ConfigError(`EVENT_SIGNING_KEYS: ${problems.join('; ') || 'not set'}`);
+  return keys;
+}
+
+/** The relay's headers for `value` (signed with the run's first key). */
+export const signedHeaders = (value: Buffer): Record<string, string> => new EnvelopeSigner(testSigningKeys()).sign(value);
+
+/** What a relay or projector process needs to reach the run's broker as `user` and sign or verify. */
+export function serviceEnv(user: 'relay' | 'projector'): Record<string, string> {
+  const { credentials } = testConnection(user);
+  return {
+    KAFKA_BROKERS: testBrokers().join(','),
+    KAFKA_USERNAME: credentials!.username,
+    KAFKA_PASSWORD: credentials!.password,
+    EVENT_SIGNING_KEYS: process.env.EVENT_SIGNING_KEYS ?? '',
+  };
+}
+
 /** A topic prefix of its own for one test, under the run's prefix. */
 export const uniquePrefix = (): string => `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${randomBytes(3).toString('hex')}.`;
 
-export const testKafka = (brokers: string[] = testBrokers()): Kafka =>
-  new Kafka({ clientId: 'test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100 } });
+/** A prefix of its own whose topics are opened to the relay, the projector and `bi`, as `npm start` opens its own. */
+export async function provisionedPrefix(brokers: string[] = testBrokers()): Promise<string> {
+  const prefix = uniquePrefix();
+  await grantTopicAcls(testKafka(brokers), prefix, { relay: 'relay', projector: 'projector', readers: [], biReaders: ['bi'] });
+  return prefix;
+}
+
+/** A client of the run's broker as `user` (the super user `admin` by default). */
+export const testKafka = (brokers: string[] = testBrokers(), user = 'admin'): Kafka => {
+  const { credentials } = testConnection(user, brokers);
+  return new Kafka({
+    clientId: 'test',
+    brokers,
+    sasl: { mechanism: 'scram-sha-512', username: credentials!.username, password: credentials!.password },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3, initialRetryTime: 100 },
+  });
+};
 
 /** Reads a topic from the beginning and keeps every message, in arrival order per partition. */
 export class TopicReader {
@@ -21,6 +75,7 @@ export class TopicReader {
   constructor(
     private readonly kafka: Kafka,
     private readonly topic: string,
+    private readonly groupId = `reader-${randomBytes(4).toString('hex')}`,
   ) {}
 
   /** Starts reading once the topic exists (its producer creates it). */
@@ -33,7 +88,7 @@ export class TopicReader {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await admin.disconnect();
-    this.consumer = this.kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 100 });
+    this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({ eachMessage: async ({ message }) => void this.messages.push(message) });

@@ -6,7 +6,7 @@ import { createQueryApi } from '../../apps/query-api/src/query-api';
 import { Relay } from '../../apps/relay/src/relay';
 import { freshDatabase, type TestDatabase } from './database';
 import { reference } from './fixtures';
-import { testBrokers, uniquePrefix } from './kafka';
+import { provisionedPrefix, testConnection, testSigningKeys } from './kafka';
 import { call, startIngestApi, testDeps } from './services';
 
 /** The whole system in this process, on a fresh database and its own topics: ingest → store → relay → Kafka → projector → query. */
@@ -26,13 +26,18 @@ export interface Pipeline {
 
 export async function startPipeline(): Promise<Pipeline> {
   const db = await freshDatabase(20);
-  const prefix = uniquePrefix();
+  const prefix = await provisionedPrefix();
   const logger = createLogger('pipeline-test', process.env.LOG_LEVEL || 'silent');
-  const kafka = createKafka(testBrokers(), 'test', logger);
+  const signingKeys = testSigningKeys();
   const ingest = await startIngestApi(db);
-  const relay = new Relay(db.pool, kafka, logger, { topicPrefix: prefix, partitions: 3 });
+  const relay = new Relay(db.pool, createKafka(testConnection('relay'), 'relay', logger), logger, {
+    topicPrefix: prefix,
+    partitions: 3,
+    signingKeys,
+  });
   await relay.start();
-  const newProjector = () => new Projector(db.pool, kafka, reference, logger, { topicPrefix: prefix, partitions: 3 });
+  const projectorKafka = createKafka(testConnection('projector'), 'projector', logger);
+  const newProjector = () => new Projector(db.pool, projectorKafka, reference, logger, { topicPrefix: prefix, partitions: 3, signingKeys });
   let projector = newProjector();
   await projector.start();
   const query: NestFastifyApplication = await createQueryApi(

@@ -2,8 +2,8 @@ import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type O
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Producer } from 'kafkajs';
 import { Gauge } from 'prom-client';
-import { createIdempotentProducer, createKafka, topicNames } from '@app/messaging';
-import { DatabaseModule, TableMaintenance, createHttpApp, requireKafkaBrokers, type Logger, type ServiceDeps } from '@app/platform';
+import { createIdempotentProducer, createKafka, kafkaConnection, topicNames } from '@app/messaging';
+import { DatabaseModule, TableMaintenance, createHttpApp, requireSigningKeys, type Logger, type ServiceDeps } from '@app/platform';
 import { KpiQueries, LIVE_SCHEMA, ProjectionWatermark, quoteIdent } from '@app/read-models';
 import { KpiSnapshots } from './kpi-snapshots';
 import { Projector } from './projector';
@@ -47,7 +47,7 @@ class ProjectorLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 @Module({})
 export class ProjectorModule {
   static with({ config, logger, pool, reference, dataSource }: ServiceDeps): DynamicModule {
-    const kafka = createKafka(requireKafkaBrokers(config), 'projector', logger);
+    const kafka = createKafka(kafkaConnection(config), 'projector', logger);
     const snapshotProducer = createIdempotentProducer(kafka);
     const snapshots = new KpiSnapshots(
       new KpiQueries(pool, reference),
@@ -60,6 +60,7 @@ export class ProjectorModule {
     const projector = new Projector(pool, kafka, reference, logger, {
       topicPrefix: config.kafkaTopicPrefix,
       partitions: config.kafkaPartitions,
+      signingKeys: requireSigningKeys(config),
       onApplied: () => snapshots.markDirty(),
     });
     return {

@@ -2,14 +2,16 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
 import type { ReferenceCatalog } from '@app/domain';
-import type { EventEnvelope } from '@app/event-store';
-import { createIdempotentProducer, ensureTopics, topicNames, type Topics } from '@app/messaging';
-import type { Logger } from '@app/platform';
+import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
+import { EnvelopeSigner, createIdempotentProducer, ensureTopics, topicNames, type Topics } from '@app/messaging';
+import type { Logger, SigningKey } from '@app/platform';
 import { LIVE_SCHEMA, PROJECTION_APPLIED_CHANNEL, PROJECTION_LOCK, applyEvents, checkEnvelope, type FailedEvent } from '@app/read-models';
 
 export interface ProjectorOptions {
   readonly topicPrefix: string;
   readonly partitions: number;
+  /** EVENT_SIGNING_KEYS: a message signed by none of them is not applied. */
+  readonly signingKeys: readonly SigningKey[];
   /** Events applied per database transaction. */
   readonly chunkSize?: number;
   /** Called after every applied chunk (e.g. to refresh KPI snapshots). */
@@ -19,6 +21,17 @@ export interface ProjectorOptions {
 const appliedTotal = new Counter({ name: 'projector_events_applied_total', help: 'Events applied to the read models' });
 const duplicateTotal = new Counter({ name: 'projector_events_duplicate_total', help: 'Redelivered events ignored' });
 const deadLetterTotal = new Counter({ name: 'projector_events_dead_lettered_total', help: 'Messages sent to the DLQ' });
+const unsignedTotal = new Counter({
+  name: 'projector_signature_failures_total',
+  help: 'Messages not signed by a known key (sent to the DLQ, never applied)',
+});
+
+/** A message set aside, why, and, for an unsigned one, the store's event applied in its place. */
+interface Poison {
+  readonly message: KafkaMessage;
+  readonly reason: string;
+  appliedFromStore?: number;
+}
 
 /**
  * Kafka → read models. Each chunk of a batch is applied in one PostgreSQL transaction that
@@ -26,9 +39,16 @@ const deadLetterTotal = new Counter({ name: 'projector_events_dead_lettered_tota
  * A crash in between redelivers the chunk, and the stream versions make it a no-op. A
  * message that cannot be applied goes to the DLQ with the reason in its headers, and the
  * partition moves on.
+ *
+ * Every message's signature is checked before anything else (contract §6): one that is not
+ * signed by a key of EVENT_SIGNING_KEYS is never applied. If the store holds an event at the
+ * position it claims, the store's event (with the events of its stream before it) is applied
+ * instead, so a forgery changes nothing and cannot make the genuine event look applied already.
  */
 export class Projector {
   private readonly topics: Topics;
+  private readonly signer: EnvelopeSigner;
+  private readonly store: PostgresEventStore;
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
 
@@ -40,6 +60,8 @@ export class Projector {
     private readonly options: ProjectorOptions,
   ) {
     this.topics = topicNames(options.topicPrefix);
+    this.signer = new EnvelopeSigner(options.signingKeys);
+    this.store = new PostgresEventStore(pool);
   }
 
   async start(): Promise<void> {
@@ -104,9 +126,15 @@ export class Projector {
   /** Public for tests that simulate a crash between applying and committing. */
   async applyChunk(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     const envelopes: EventEnvelope[] = [];
-    const poison: { message: KafkaMessage; reason: string }[] = [];
+    const poison: Poison[] = [];
+    const unsigned: Poison[] = [];
     const byEnvelope = new Map<unknown, KafkaMessage>();
     for (const message of messages) {
+      const signatureFailure = this.signer.verify(message.value, message.headers);
+      if (signatureFailure !== null) {
+        unsigned.push({ message, reason: signatureFailure });
+        continue;
+      }
       let decoded: unknown;
       try {
         decoded = JSON.parse(message.value?.toString('utf8') ?? '');
@@ -140,20 +168,65 @@ export class Projector {
       client.release();
     }
     for (const f of failed) poison.push({ message: byEnvelope.get(f.envelope)!, reason: f.reason });
+    if (unsigned.length > 0) {
+      unsignedTotal.inc(unsigned.length);
+      await this.applyFromStore(unsigned);
+      poison.push(...unsigned);
+    }
     if (poison.length > 0) await this.deadLetter(topic, partition, poison);
     this.options.onApplied?.();
   }
 
-  private async deadLetter(topic: string, partition: number, poison: readonly { message: KafkaMessage; reason: string }[]): Promise<void> {
+  /**
+   * For each unsigned message that claims the position of a stored event: applies that event
+   * and the events of its stream before it (those applied already are skipped as ever), so
+   * that the stream's next events still apply in order. Under the projection lock held
+   * exclusively: no other chunk applies the same stream meanwhile. Forgeries are rare; this
+   * path need not be fast.
+   */
+  private async applyFromStore(unsigned: Poison[]): Promise<void> {
+    const byKey = new Map<string, EventEnvelope>();
+    for (const entry of unsigned) {
+      for (const position of claimedPositions(entry.message)) {
+        const [event] = await this.store.readAll(position - 1, 1);
+        if (event?.position !== position) continue;
+        for (const earlier of await this.store.readStream(event.streamId)) {
+          if (earlier.version <= event.version) byKey.set(`${earlier.streamId}:${earlier.version}`, earlier);
+        }
+        entry.appliedFromStore = position;
+      }
+    }
+    if (byKey.size === 0) return;
+    const envelopes = [...byKey.values()].sort((a, b) => a.position - b.position);
+    const client = await this.pool.connect();
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${PROJECTION_LOCK})`);
+      const result = await applyEvents(client, LIVE_SCHEMA, envelopes, this.reference);
+      await client.query(`SELECT pg_notify('${PROJECTION_APPLIED_CHANNEL}', '${result.lastPosition}'); COMMIT`);
+      appliedTotal.inc(result.applied);
+      this.logger.warn(
+        { positions: unsigned.map((u) => u.appliedFromStore).filter(Boolean) },
+        "unsigned messages: the store's events applied instead",
+      );
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, poison: readonly Poison[]): Promise<void> {
     await this.producer!.send({
       topic: this.topics.eventsDlq,
       acks: -1,
-      messages: poison.map(({ message, reason }) => ({
+      messages: poison.map(({ message, reason, appliedFromStore }) => ({
         key: message.key,
         value: message.value,
         headers: {
           ...message.headers,
           error: reason,
+          ...(appliedFromStore === undefined ? {} : { 'applied-from-store': String(appliedFromStore) }),
           'source-topic': topic,
           'source-partition': String(partition),
           'source-offset': message.offset,
@@ -163,4 +236,18 @@ export class Projector {
     deadLetterTotal.inc(poison.length);
     for (const { message, reason } of poison) this.logger.warn({ partition, offset: message.offset, reason }, 'message sent to the DLQ');
   }
+}
+
+/** The positions an unsigned message claims, in its `position` header or its body; nothing it says is trusted beyond that. */
+function claimedPositions(message: KafkaMessage): number[] {
+  const claims: unknown[] = [];
+  const header = message.headers?.position;
+  if (header !== undefined && !Array.isArray(header)) claims.push(header.toString());
+  try {
+    claims.push((JSON.parse(message.value?.toString('utf8') ?? '') as { position?: unknown })?.position);
+  } catch {
+    // not JSON: only the header claims a position
+  }
+  const positions = claims.map((claim) => (typeof claim === 'string' && /^\d{1,15}$/.test(claim) ? Number(claim) : claim));
+  return [...new Set(positions.filter((p): p is number => Number.isSafeInteger(p) && (p as number) > 0))];
 }

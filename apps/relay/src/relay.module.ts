@@ -2,8 +2,8 @@ import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type O
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Gauge } from 'prom-client';
 import { PostgresEventStore } from '@app/event-store';
-import { createKafka } from '@app/messaging';
-import { DatabaseModule, TableMaintenance, createHttpApp, requireKafkaBrokers, type ServiceDeps } from '@app/platform';
+import { createKafka, kafkaConnection } from '@app/messaging';
+import { DatabaseModule, TableMaintenance, createHttpApp, requireSigningKeys, type ServiceDeps } from '@app/platform';
 import { IdempotencyRetention } from './idempotency-retention';
 import { Relay } from './relay';
 
@@ -50,9 +50,10 @@ export class RelayModule {
 /** The relay's application, not yet listening: /health and /metrics on RELAY_PORT, the relay started with it. */
 export async function createRelayApp(deps: ServiceDeps): Promise<NestFastifyApplication> {
   const { config, logger, pool } = deps;
-  const relay = new Relay(pool, createKafka(requireKafkaBrokers(config), 'relay', logger), logger, {
+  const relay = new Relay(pool, createKafka(kafkaConnection(config), 'relay', logger), logger, {
     topicPrefix: config.kafkaTopicPrefix,
     partitions: config.kafkaPartitions,
+    signingKeys: requireSigningKeys(config),
     leaseMs: config.relayLeaseMs,
   });
   const store = new PostgresEventStore(deps.pool);

@@ -2,12 +2,21 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import { Checkpoints, EVENTS_CHANNEL, Lease, LeaseLost, PostgresEventStore, type SerializedEvent } from '@app/event-store';
-import { MAX_PUBLISH_BYTES, RECORD_OVERHEAD_BYTES, createIdempotentProducer, ensureTopics, topicNames } from '@app/messaging';
-import { Listener, type Logger } from '@app/platform';
+import {
+  EnvelopeSigner,
+  MAX_PUBLISH_BYTES,
+  RECORD_OVERHEAD_BYTES,
+  createIdempotentProducer,
+  ensureTopics,
+  topicNames,
+} from '@app/messaging';
+import { Listener, type Logger, type SigningKey } from '@app/platform';
 
 export interface RelayOptions {
   readonly topicPrefix: string;
   readonly partitions: number;
+  /** EVENT_SIGNING_KEYS: the first signs every envelope published. */
+  readonly signingKeys: readonly SigningKey[];
   /** Events read per round (each round is sent in requests of at most MAX_PUBLISH_BYTES). */
   readonly batchSize?: number;
   /** Checkpoint and lease name in the store. */
@@ -43,6 +52,8 @@ const STANDBY_POLL_MS = 1_000;
  * database) is retried with back-off from the last checkpoint, so nothing is lost or
  * reordered; an event may be sent again after a failure between send and checkpoint, or by
  * a frozen leader that wakes (consumers de-duplicate by position / stream version).
+ * Every envelope is signed (headers `kid`, `sig`), so a consumer can tell it from a message
+ * that someone else managed to write.
  */
 export class Relay {
   private readonly store: PostgresEventStore;
@@ -51,6 +62,7 @@ export class Relay {
   private readonly topic: string;
   private readonly name: string;
   private readonly batchSize: number;
+  private readonly signer: EnvelopeSigner;
   private producer: Producer | null = null;
   /** Wakes the relay on every commit; without it the relay still polls every second. */
   private readonly listener: Listener;
@@ -74,6 +86,7 @@ export class Relay {
     this.topic = topicNames(options.topicPrefix).events;
     this.name = options.name ?? 'relay';
     this.batchSize = options.batchSize ?? 2000;
+    this.signer = new EnvelopeSigner(options.signingKeys);
     this.lease = new Lease(pool, this.name, options.leaseMs ?? 5_000);
     this.listener = new Listener(pool, EVENTS_CHANNEL, () => this.wake?.());
   }
@@ -175,11 +188,10 @@ export class Relay {
     await producer.send({
       topic: this.topic,
       acks: -1,
-      messages: events.map((event) => ({
-        key: event.streamId,
-        value: event.json,
-        headers: { type: event.type, position: String(event.position) },
-      })),
+      messages: events.map((event) => {
+        const value = Buffer.from(event.json, 'utf8');
+        return { key: event.streamId, value, headers: { type: event.type, position: String(event.position), ...this.signer.sign(value) } };
+      }),
     });
     this.waitingOn = 'database';
     const last = events[events.length - 1].position;
@@ -195,7 +207,7 @@ export class Relay {
   /** A fresh producer after every failure: an idempotent producer's sequence is not to be trusted after one. */
   private async connectedProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
-    await ensureTopics(this.kafka, this.options.topicPrefix, this.options.partitions);
+    await ensureTopics(this.kafka, this.options.topicPrefix, this.options.partitions, ['events']);
     const producer = createIdempotentProducer(this.kafka);
     await producer.connect();
     this.producer = producer;

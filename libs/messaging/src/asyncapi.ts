@@ -14,6 +14,7 @@ import {
   type JsonSchema,
 } from '@app/domain';
 import { TOPIC_MAX_MESSAGE_BYTES } from './limits';
+import { KEY_ID_HEADER, SIGNATURE_HEADER } from './signing';
 import { topicNames } from './topics';
 
 const object = (required: string[], properties: Record<string, JsonSchema>): JsonSchema => ({
@@ -142,9 +143,13 @@ export function asyncApiDocument(prefix = '', configuredBrokers: readonly string
         title: type,
         summary: EVENT_DESCRIPTIONS[type],
         contentType: 'application/json',
-        headers: object(['type', 'position'], {
+        headers: object(['type', 'position', KEY_ID_HEADER, SIGNATURE_HEADER], {
           type: { type: 'string', const: type },
           position: stringHeader('the event position, in decimal'),
+          [KEY_ID_HEADER]: stringHeader('the id of the key that signed the message (one of EVENT_SIGNING_KEYS)'),
+          [SIGNATURE_HEADER]: stringHeader(
+            "base64 HMAC-SHA256 of the message value's bytes with that key: a message whose signature fails is not an event",
+          ),
         }),
         payload: envelopeSchema(type),
         bindings: kafkaKey('the stream id (`project-<uuid>` or `activity-<uuid>`): per-stream order'),
@@ -160,10 +165,18 @@ export function asyncApiDocument(prefix = '', configuredBrokers: readonly string
       description:
         'Every stored event is published to the events topic through a transactional outbox, at least once and in order per stream ' +
         '(de-duplicate by `position`, or by stream and `version`). Messages that a consumer cannot apply go to the DLQ with the reason ' +
-        `in their headers. Topics take messages of at most ${TOPIC_MAX_MESSAGE_BYTES} bytes; every topic name carries the deployment's prefix (KAFKA_TOPIC_PREFIX).`,
+        `in their headers. Topics take messages of at most ${TOPIC_MAX_MESSAGE_BYTES} bytes; every topic name carries the deployment's prefix (KAFKA_TOPIC_PREFIX). ` +
+        'The topics are closed: clients authenticate with SASL/SCRAM-SHA-512 and are authorized by ACL (the relay alone writes the events ' +
+        'topic; the projector and KAFKA_READERS read it; BI principals read the KPI snapshots). The relay signs every envelope (headers ' +
+        '`kid`, `sig`); a consumer applies only messages whose signature verifies.',
     },
     defaultContentType: 'application/json',
-    servers: Object.fromEntries(brokers.map((host, i) => [`broker${i + 1}`, { host, protocol: 'kafka', description: 'a Kafka broker' }])),
+    servers: Object.fromEntries(
+      brokers.map((host, i) => [
+        `broker${i + 1}`,
+        { host, protocol: 'kafka', description: 'a Kafka broker', security: [{ $ref: '#/components/securitySchemes/scram' }] },
+      ]),
+    ),
     channels: {
       events: {
         address: topics.events,
@@ -212,6 +225,12 @@ export function asyncApiDocument(prefix = '', configuredBrokers: readonly string
       },
     },
     components: {
+      securitySchemes: {
+        scram: {
+          type: 'scramSha512',
+          description: 'SASL/SCRAM-SHA-512 (SASL_PLAINTEXT): one principal per service; ACLs decide what each may read and write.',
+        },
+      },
       messages: {
         ...eventMessages,
         deadLetter: {
@@ -225,6 +244,11 @@ export function asyncApiDocument(prefix = '', configuredBrokers: readonly string
             'source-topic': stringHeader('where it was consumed'),
             'source-partition': stringHeader('its partition there'),
             'source-offset': stringHeader('its offset there'),
+            [KEY_ID_HEADER]: stringHeader('as on the original message, if any'),
+            [SIGNATURE_HEADER]: stringHeader('as on the original message, if any'),
+            'applied-from-store': stringHeader(
+              "a message whose signature failed, claiming the position of a stored event: that event's position, applied from the store instead",
+            ),
           }),
           payload: {},
           bindings: kafkaKey('as consumed'),

@@ -1,13 +1,27 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig, type Producer } from 'kafkajs';
-import type { Logger } from '@app/platform';
+import { requireKafkaBrokers, type Config, type KafkaCredentials, type Logger } from '@app/platform';
 import { TOPIC_MAX_MESSAGE_BYTES } from './limits';
 import { keyPartitioner } from './partitioner';
-import { topicNames } from './topics';
+import { topicNames, type Topics } from './topics';
 
-export function createKafka(brokers: readonly string[], clientId: string, logger: Logger): Kafka {
+/** Where a service's broker is and whom it connects as (contract §6: the topics are closed). */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  /** SASL/SCRAM-SHA-512; null: no authentication (a broker that asks for none). */
+  readonly credentials: KafkaCredentials | null;
+}
+
+/** The connection of this process: KAFKA_BROKERS (required), KAFKA_USERNAME and KAFKA_PASSWORD. */
+export function kafkaConnection(config: Config): KafkaConnection {
+  return { brokers: requireKafkaBrokers(config), credentials: config.kafkaCredentials };
+}
+
+export function createKafka(connection: KafkaConnection, clientId: string, logger: Logger): Kafka {
+  const { credentials } = connection;
   return new Kafka({
     clientId,
-    brokers: [...brokers],
+    brokers: [...connection.brokers],
+    ...(credentials ? { sasl: { mechanism: 'scram-sha-512', username: credentials.username, password: credentials.password } } : {}),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
     logCreator:
@@ -41,9 +55,19 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Creates the topics of contract §5 when missing; topics that exist are left as they are. */
-export async function ensureTopics(kafka: Kafka, prefix: string, partitions: number): Promise<void> {
+/**
+ * Creates the topics of contract §5 that `which` names when missing; topics that exist are left
+ * as they are. A service names only the topics its principal may create (and sees: a topic
+ * it may not describe looks missing).
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  prefix: string,
+  partitions: number,
+  which: readonly (keyof Topics)[] = ['events', 'eventsDlq', 'kpiSnapshots'],
+): Promise<void> {
   const topics = topicNames(prefix);
+  const names = new Set(which.map((topic) => topics[topic]));
   // The size limit is set, not inherited from the broker: the relay's requests are sized against it.
   const maxMessageBytes = { name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) };
   const wanted: ITopicConfig[] = [
@@ -59,7 +83,7 @@ export async function ensureTopics(kafka: Kafka, prefix: string, partitions: num
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = wanted.filter((t) => !existing.has(t.topic));
+    const missing = wanted.filter((t) => names.has(t.topic) && !existing.has(t.topic));
     if (missing.length > 0) {
       await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((error: { errors?: { type?: string }[] }) => {
         // Another app created them meanwhile.

@@ -9,6 +9,10 @@ export interface Config {
   readonly kafkaBrokers: readonly string[];
   readonly kafkaTopicPrefix: string;
   readonly kafkaPartitions: number;
+  /** SASL/SCRAM-SHA-512 credentials of this service's principal (KAFKA_USERNAME, KAFKA_PASSWORD); null: none sent. */
+  readonly kafkaCredentials: KafkaCredentials | null;
+  /** EVENT_SIGNING_KEYS: the first signs the envelopes the relay publishes, all verify; empty when unset. */
+  readonly eventSigningKeys: readonly SigningKey[];
   readonly ingestPort: number;
   readonly queryPort: number;
   /** The console (pages and the APIs of the logged-in person). */
@@ -50,6 +54,17 @@ export interface Config {
   readonly logLevel: string;
 }
 
+export interface KafkaCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** A key that signs or verifies event envelopes: its id (the `kid` header) and its secret. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly secret: string;
+}
+
 export class ConfigError extends Error {}
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/investment';
@@ -81,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[A-Za-z0-9._-]*$/.test(kafkaTopicPrefix)) {
     problems.push(`KAFKA_TOPIC_PREFIX=${kafkaTopicPrefix}: only letters, digits, '.', '_' and '-'`);
   }
+  const kafkaCredentials = parseKafkaCredentials(env, problems);
+  const eventSigningKeys = parseSigningKeys(env.EVENT_SIGNING_KEYS, problems);
   const adminApiKey = env.ADMIN_API_KEY || null;
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   if (adminApiKey !== null && adminApiKey.length < 16) problems.push('ADMIN_API_KEY: must be at least 16 characters');
@@ -94,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafkaBrokers,
     kafkaTopicPrefix,
     kafkaPartitions: int('KAFKA_PARTITIONS', 6, 1, 1000),
+    kafkaCredentials,
+    eventSigningKeys,
     ingestPort: int('INGEST_PORT', 3000, 0, 65535),
     queryPort: int('QUERY_PORT', 3001, 0, 65535),
     consolePort: int('CONSOLE_PORT', 3002, 0, 65535),
@@ -124,6 +143,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
+/** Both or neither; the messages never show a password. */
+function parseKafkaCredentials(env: NodeJS.ProcessEnv, problems: string[]): KafkaCredentials | null {
+  const username = env.KAFKA_USERNAME ?? '';
+  const password = env.KAFKA_PASSWORD ?? '';
+  if (username === '' && password === '') return null;
+  if (username === '' || password === '') {
+    problems.push('KAFKA_USERNAME and KAFKA_PASSWORD: set both (a SASL/SCRAM-SHA-512 principal of the broker) or neither');
+    return null;
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(username)) problems.push(`KAFKA_USERNAME=${username}: only letters, digits, '.', '_' and '-'`);
+  return { username, password };
+}
+
+/** Shortest secret accepted: 32 characters, as many bytes as the HMAC-SHA256 output. */
+export const MIN_SIGNING_SECRET_LENGTH = 32;
+
+/**
+ * `kid:secret[,kid:secret…]`: the first signs, all verify. The messages name a key by its id, never its secret.
+ */
+export function parseSigningKeys(raw: string | undefined, problems: string[]): SigningKey[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const keys: SigningKey[] = [];
+  for (const [index, pair] of raw.split(',').entries()) {
+    const colon = pair.indexOf(':');
+    const kid = colon < 0 ? '' : pair.slice(0, colon).trim();
+    const secret = colon < 0 ? '' : pair.slice(colon + 1).trim();
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
+      problems.push(`EVENT_SIGNING_KEYS: key ${index + 1} must be kid:secret, the kid of 1 to 64 letters, digits, '.', '_' or '-'`);
+    } else if (secret.length < MIN_SIGNING_SECRET_LENGTH) {
+      problems.push(`EVENT_SIGNING_KEYS: the secret of key ${kid} must have at least ${MIN_SIGNING_SECRET_LENGTH} characters`);
+    } else if (keys.some((key) => key.kid === kid)) {
+      problems.push(`EVENT_SIGNING_KEYS: the kid ${kid} appears twice`);
+    } else keys.push({ kid, secret });
+  }
+  return keys;
+}
+
 function publicUrl(raw: string | undefined, problems: string[]): string | null {
   if (raw === undefined || raw === '') return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) {
@@ -147,4 +203,12 @@ export function requireKafkaBrokers(config: Config): readonly string[] {
     throw new ConfigError('KAFKA_BROKERS is not set: give host:port[,host:port], or start the stack with `npm start`');
   }
   return config.kafkaBrokers;
+}
+
+/** The keys the relay signs with and the projector verifies with (EVENT_SIGNING_KEYS). */
+export function requireSigningKeys(config: Config): readonly SigningKey[] {
+  if (config.eventSigningKeys.length === 0) {
+    throw new ConfigError('EVENT_SIGNING_KEYS is not set: give kid:secret[,kid:secret], or start the stack with `npm start`');
+  }
+  return config.eventSigningKeys;
 }
