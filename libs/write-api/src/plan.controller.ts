@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   EMPTY_PLAN,
   EVENT_SCHEMA_VERSION,
@@ -21,6 +21,12 @@ import { EVENT_STORE, StreamVersionConflict, type EventStore } from '@app/event-
 import { ApiErrors, ApiError, REFERENCE_DATA, Roles, domainErrorAnswer, type AuthenticatedRequest } from '@app/platform';
 import { fileTargetOf, type ReferenceData } from '@app/reference-data';
 import { actorOf } from './authorize';
+
+const PERIOD_PATTERN = '^\\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$';
+const STORED = {
+  position: { type: 'integer', minimum: 1, description: "the event's position in the store: a read's minPosition" },
+  eventId: { type: 'string', format: 'uuid' },
+};
 
 /** Another admin changing the plan at the same moment: read it again and decide again, this many times. */
 const MAX_ATTEMPTS = 5;
@@ -45,6 +51,22 @@ export class PlanController {
   @ApiBody({
     required: false,
     schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000 } } },
+  })
+  @ApiCreatedResponse({
+    description: 'closed',
+    schema: {
+      type: 'object',
+      required: ['period', 'closedPosition', 'position', 'eventId'],
+      properties: {
+        period: { type: 'string', pattern: PERIOD_PATTERN, example: '2025-Q1' },
+        closedPosition: {
+          type: 'integer',
+          minimum: 0,
+          description: "the store's last committed position when closed: the report as of it is what was reported",
+        },
+        ...STORED,
+      },
+    },
   })
   async close(@Param('period') label: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
     if (body !== undefined && body !== null && !isRecord(body)) {
@@ -75,6 +97,22 @@ export class PlanController {
         target: { type: 'number', nullable: true, minimum: 0, description: 'null removes the target' },
         comparator: { type: 'string', enum: ['>=', '>'], description: 'the one in force when absent, else >=' },
         reason: { type: 'string', maxLength: 2000 },
+      },
+    },
+  })
+  @ApiCreatedResponse({
+    description: 'the target in force from now (TargetChanged)',
+    schema: {
+      type: 'object',
+      required: ['code', 'scope', 'period', 'target', 'comparator', 'reason', 'position', 'eventId'],
+      properties: {
+        code: { type: 'string', example: 'signed_total_wan' },
+        scope: { type: 'string', example: 'city' },
+        period: { type: 'string', pattern: PERIOD_PATTERN, example: '2025' },
+        target: { type: 'number', nullable: true },
+        comparator: { type: 'string', enum: ['>=', '>'] },
+        reason: { type: 'string' },
+        ...STORED,
       },
     },
   })
