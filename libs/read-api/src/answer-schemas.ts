@@ -29,7 +29,12 @@ const arrayOf = (items: JsonSchema, description?: string): JsonSchema => ({
   items,
   ...(description ? { description } : {}),
 });
-const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, nullable: true });
+/** OpenAPI 3.0's null: `nullable`, and null among the values of an enum. */
+const nullable = (schema: JsonSchema): JsonSchema => ({
+  ...schema,
+  nullable: true,
+  ...(Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {}),
+});
 const integer = (description?: string): JsonSchema => ({ type: 'integer', ...(description ? { description } : {}) });
 const number = (description?: string): JsonSchema => ({ type: 'number', ...(description ? { description } : {}) });
 const text = (description?: string): JsonSchema => ({ type: 'string', ...(description ? { description } : {}) });
