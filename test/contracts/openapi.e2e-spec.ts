@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createIngestApi } from '../../apps/ingest-api/src/ingest-api';
 import { createQueryApi } from '../../apps/query-api/src/query-api';
+import { reference } from '../support/fixtures';
 import { freshDatabase, type TestDatabase } from '../support/database';
 import { call, startIngestApi, testDeps } from '../support/services';
 
@@ -96,5 +98,65 @@ describe('the OpenAPI documents (real PostgreSQL)', () => {
     const lead = example(schema) as Record<string, unknown>;
     const answer = await call(ingest.url, 'POST', '/v1/projects', { body: lead });
     expect({ status: answer.status, body: answer.body }).toMatchObject({ status: 201 });
+  });
+
+  it('declares Idempotency-Key on every single write, If-Match on those to a project that exists, and a schema for every answer', async () => {
+    const write = (await call(ingest.url, 'GET', '/docs/openapi.json', { key: null })).body;
+    const read = (await call(query, 'GET', '/docs/openapi.json', { key: null })).body;
+    const headers = (path: string) =>
+      write.paths[path].post.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
+    expect(headers('/v1/projects')).toEqual(['Idempotency-Key']);
+    expect(headers('/v1/activities')).toEqual(['Idempotency-Key']);
+    for (const command of ['visits', 'fund-investments', 'signing', 'start', 'corrections', 'drop']) {
+      expect(headers(`/v1/projects/{id}/${command}`)).toEqual(['Idempotency-Key', 'If-Match']);
+    }
+    const answered = write.paths['/v1/projects/{id}/signing'].post.responses['201'].content['application/json'].schema;
+    expect(answered.required).toEqual(['projectId', 'version', 'position', 'eventId']);
+    const missing: string[] = [];
+    for (const document of [write, read]) {
+      for (const [path, operations] of Object.entries<Record<string, { responses: Record<string, { content?: object }> }>>(
+        document.paths,
+      )) {
+        for (const [method, operation] of Object.entries(operations)) {
+          for (const [status, answer] of Object.entries(operation.responses)) {
+            if (status !== '204' && !answer.content) missing.push(`${method} ${path} ${status}`);
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('lists the codes of the reference data the service loaded, in bodies, parameters and answers, with their Chinese names', async () => {
+    const db2 = await freshDatabase();
+    const deps = await testDeps(db2);
+    // Another city's reference data: two units only.
+    const units = new Map([...reference.units].slice(0, 2));
+    const app = await createIngestApi({ ...deps, reference: { ...reference, units } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+      const schemas = (await call(url, 'GET', '/docs/openapi.json', { key: null })).body.components.schemas;
+      expect(schemas.RegisterLeadDto.properties.unit).toMatchObject({
+        enum: [...units.keys()],
+        'x-enum-descriptions': [...units.values()].map((u) => u.name),
+      });
+      expect(schemas.RecordActivityDto.properties.unit.enum).toEqual([...units.keys()]);
+      expect(schemas.IndustryDto.properties.chain.enum).toEqual([...reference.chains.keys()]);
+      expect(schemas.RecordFundInvestmentDto.properties.fund.enum).toEqual([...reference.funds.keys()]);
+      expect(schemas.RegisterLeadDto.properties.channels.items['x-enum-descriptions']).toContain('产业链招商');
+    } finally {
+      await app.close();
+      await db2.drop();
+    }
+    const read = (await call(query, 'GET', '/docs/openapi.json', { key: null })).body;
+    const parameter = (path: string, name: string) => read.paths[path].get.parameters.find((p: { name: string }) => p.name === name).schema;
+    expect(parameter('/v1/projects', 'unit').enum).toEqual([...reference.units.keys()]);
+    expect(parameter('/v1/projects', 'chain').enum).toEqual([...reference.chains.keys()]);
+    expect(parameter('/v1/projects', 'channel').enum).toContain('industry_chain');
+    expect(parameter('/v1/breakdown', 'unit').enum).toEqual([...reference.units.keys()]);
+    const answer = read.paths['/v1/reference'].get.responses['200'].content['application/json'].schema;
+    expect(answer.properties.funds.items.properties.code.enum).toEqual([...reference.funds.keys()]);
+    expect(answer.required).toEqual(expect.arrayContaining(['units', 'chains', 'funds', 'channels', 'regions', 'sectors']));
   });
 });

@@ -14,6 +14,7 @@ import { LedgerController } from './ledger/ledger.controller';
 import { PeopleController } from './people.controller';
 import { SessionController } from './session.controller';
 import { SessionGuard } from './session.guard';
+import { codeListsOf } from '@app/domain';
 
 /** Where the built pages are: `dist/console-web` at the top (`npm run build` writes them; they are not committed). */
 function pagesDir(): string {
@@ -56,6 +57,7 @@ export async function createConsoleApp(deps: ServiceDeps): Promise<NestFastifyAp
   const app = await createHttpApp(ConsoleModule.with(deps, freshness, people), {
     config: deps.config,
     logger: deps.logger,
+    codeLists: codeListsOf(deps.reference),
     title: 'Investment pipeline — console',
     description: 'The workbench of promotion staff: log-in, accounts, and the write and read APIs for the person logged in (contract §7).',
     port: deps.config.consolePort,

@@ -5,6 +5,7 @@ import { asyncApiDocument } from '@app/messaging';
 import { DatabaseModule, coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { WRITE_CONTROLLERS, writeProviders } from '@app/write-api';
+import { codeListsOf } from '@app/domain';
 
 @Module({})
 export class IngestModule {
@@ -23,6 +24,7 @@ export function createIngestApi(deps: ServiceDeps): Promise<NestFastifyApplicati
   return createHttpApp(IngestModule.with(deps), {
     config: deps.config,
     logger: deps.logger,
+    codeLists: codeListsOf(deps.reference),
     title: 'Investment pipeline — ingest (write side)',
     description: "Commands that record each investment project's life as events (contract §2, §4).",
     port: deps.config.ingestPort,

@@ -5,7 +5,15 @@ import type { ReferenceCatalog } from '@app/domain';
 import { PostgresEventStore, type EventEnvelope } from '@app/event-store';
 import { EnvelopeSigner, createIdempotentProducer, ensureTopics, topicNames, type Topics } from '@app/messaging';
 import type { Logger, SigningKey } from '@app/platform';
-import { LIVE_SCHEMA, PROJECTION_APPLIED_CHANNEL, PROJECTION_LOCK, applyEvents, checkEnvelope, type FailedEvent } from '@app/read-models';
+import {
+  LIVE_SCHEMA,
+  PROJECTION_APPLIED_CHANNEL,
+  PROJECTION_LOCK,
+  applyEvents,
+  checkEnvelope,
+  refreshReferenceCodes,
+  type FailedEvent,
+} from '@app/read-models';
 
 export interface ProjectorOptions {
   readonly topicPrefix: string;
@@ -65,6 +73,8 @@ export class Projector {
   }
 
   async start(): Promise<void> {
+    // The BI lookup views (bi.units, bi.chains…) name the codes of the reference data this projector applies events with.
+    await refreshReferenceCodes(this.pool, this.reference);
     await ensureTopics(this.kafka, this.options.topicPrefix, this.options.partitions);
     this.producer = createIdempotentProducer(this.kafka);
     await this.producer.connect();

@@ -4,6 +4,7 @@ import { Gauge } from 'prom-client';
 import { asyncApiDocument } from '@app/messaging';
 import { DatabaseModule, coreProviders, createHttpApp, type ServiceDeps } from '@app/platform';
 import { Freshness, READ_CONTROLLERS, readProviders } from '@app/read-api';
+import { codeListsOf } from '@app/domain';
 
 @Module({})
 export class QueryModule {
@@ -37,6 +38,7 @@ export async function createQueryApi(deps: ServiceDeps): Promise<NestFastifyAppl
   return createHttpApp(QueryModule.with(deps, freshness), {
     config: deps.config,
     logger: deps.logger,
+    codeLists: codeListsOf(deps.reference),
     title: 'Investment pipeline — query (read side)',
     description: 'KPIs against the plan, funnel, breakdowns and projects, from the projections (contract §3, §4).',
     port: deps.config.queryPort,

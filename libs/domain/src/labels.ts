@@ -39,7 +39,7 @@ export const ACTIVITY_KIND_NAMES: Readonly<Record<ActivityKind, string>> = {
   conference: '推介会/会议',
 };
 
-export const STAGE_NAMES = { lead: '线索', negotiating: '洽谈', signed: '签约', started: '开工', dropped: '终止' } as const;
+export const STAGE_NAMES = { lead: '线索', negotiating: '在谈', signed: '签约', started: '开工', dropped: '终止' } as const;
 
 /** KPI statuses as the console, the CSV and the workbook say them (contract §3). */
 export const KPI_STATUS_NAMES = { met: '达标', on_track: '序时推进', behind: '滞后' } as const;

@@ -123,7 +123,7 @@ class FactsDto {
   @IsBoolean()
   industrial?: boolean;
 
-  @ApiPropertyOptional({ type: [String], enum: CHANNELS, minItems: 1, maxItems: CHANNELS.length, uniqueItems: true })
+  @Documented(factSchemas.channels, false)
   @IsOptional()
   @IsArray()
   @ArrayNotEmpty()
@@ -170,7 +170,7 @@ export class RegisterLeadDto {
   @IsBoolean()
   industrial!: boolean;
 
-  @ApiProperty({ type: [String], enum: CHANNELS, minItems: 1, maxItems: CHANNELS.length, uniqueItems: true })
+  @Documented(factSchemas.channels)
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(CHANNELS.length)

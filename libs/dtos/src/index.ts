@@ -1,1 +1,2 @@
 export * from './command-dtos';
+export * from './answer-schemas';

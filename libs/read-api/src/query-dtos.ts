@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
-import { QUALITY_RULES, checkBusinessTime, isUuid, periodBounds, periodLabel, yearToDateLabel, type Period } from '@app/domain';
+import {
+  CODE_LIST_KEY,
+  QUALITY_RULES,
+  checkBusinessTime,
+  isUuid,
+  periodBounds,
+  periodLabel,
+  yearToDateLabel,
+  type CodeList,
+  type Period,
+} from '@app/domain';
 import { IsIntegerText, OptionalParam, integerParam } from '@app/platform';
 import { BREAKDOWN_DIMENSIONS, CITY_KPI_CODES, UNIT_KPI_CODES } from '@app/read-models';
 
@@ -66,6 +76,9 @@ export class PeriodQuery extends PositionQuery {
   month?: string;
 }
 
+/** Names the parameter's code list: the document lists the codes loaded (Nest's options do not declare extensions). */
+const codesOf = (list: CodeList): object => ({ [CODE_LIST_KEY]: list });
+
 /** A unit code parameter (a unit's own board, breakdown or list). */
 const IsUnitParam = (): PropertyDecorator => Matches(/^[a-z0-9_-]+$/, { message: 'must be a unit code' });
 
@@ -105,7 +118,7 @@ export class BreakdownQuery extends KpiQuery {
   @IsIn(BREAKDOWN_DIMENSIONS, { message: `must be one of: ${BREAKDOWN_DIMENSIONS.join(', ')}` })
   by!: (typeof BREAKDOWN_DIMENSIONS)[number];
 
-  @ApiPropertyOptional({ description: "only this unit's projects", pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: "only this unit's projects", ...codesOf('units') })
   @OptionalParam()
   @IsUnitParam()
   unit?: string;
@@ -117,7 +130,7 @@ export class TrendQuery extends PositionQuery {
   @IsIntegerText(2000, 2100)
   year?: string;
 
-  @ApiPropertyOptional({ description: "one unit's trend; the city's when absent", pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: "one unit's trend; the city's when absent", ...codesOf('units') })
   @OptionalParam()
   @IsUnitParam()
   unit?: string;
@@ -140,7 +153,7 @@ export class StalledQuery extends PositionQuery {
   @IsIntegerText(1, 3650)
   days?: string;
 
-  @ApiPropertyOptional({ description: "only this unit's projects", pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: "only this unit's projects", ...codesOf('units') })
   @OptionalParam()
   @IsUnitParam()
   unit?: string;
@@ -201,7 +214,7 @@ export class QualityFlagsQuery {
   @IsIn(QUALITY_RULES, { message: `must be one of: ${QUALITY_RULES.join(', ')}` })
   rule?: string;
 
-  @ApiPropertyOptional({ description: 'flags naming this unit', pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: 'flags naming this unit', ...codesOf('units') })
   @OptionalParam()
   @IsUnitParam()
   unit?: string;
@@ -257,17 +270,17 @@ export class ProjectsQuery extends PositionQuery {
   @IsIn(STAGES, { message: `must be one of: ${STAGES.join(', ')}` })
   stage?: (typeof STAGES)[number];
 
-  @ApiPropertyOptional({ description: 'a unit code', pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: 'a unit code', ...codesOf('units') })
   @OptionalParam()
   @IsUnitParam()
   unit?: string;
 
-  @ApiPropertyOptional({ description: 'a channel code', pattern: '^[a-z_]+$' })
+  @ApiPropertyOptional({ description: 'a channel code', ...codesOf('channels') })
   @OptionalParam()
   @Matches(/^[a-z_]+$/, { message: 'must be a channel code' })
   channel?: string;
 
-  @ApiPropertyOptional({ description: 'an industry chain code', pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: 'an industry chain code', ...codesOf('chains') })
   @OptionalParam()
   @Matches(/^[a-z0-9_-]+$/, { message: 'must be a chain code' })
   chain?: string;
@@ -306,7 +319,7 @@ export class ProjectsQuery extends PositionQuery {
 }
 
 export class ActivitiesQuery extends PositionQuery {
-  @ApiPropertyOptional({ description: 'a unit code', pattern: '^[a-z0-9_-]+$' })
+  @ApiPropertyOptional({ description: 'a unit code', ...codesOf('units') })
   @OptionalParam()
   @IsUnitParam()
   unit?: string;
@@ -334,7 +347,7 @@ export class InvestorProjectsQuery {
   @MaxLength(18)
   creditCode?: string;
 
-  @ApiProperty({ description: 'the unit of the new lead: its projects are not counted', pattern: '^[a-z0-9_-]+$' })
+  @ApiProperty({ description: 'the unit of the new lead: its projects are not counted', ...codesOf('units') })
   @IsUnitParam()
   unit!: string;
 }

@@ -1,5 +1,22 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ACTIVITIES_PAGE_SCHEMA,
+  BREAKDOWN_SCHEMA,
+  FUNNEL_SCHEMA,
+  HISTORY_SCHEMA,
+  INVESTOR_PROJECTS_SCHEMA,
+  KPI_CHANGES_SCHEMA,
+  KPI_REPORT_SCHEMA,
+  PERIODS_SCHEMA,
+  POSITION_SCHEMA,
+  PROJECTIONS_STATUS_SCHEMA,
+  PROJECTS_PAGE_SCHEMA,
+  PROJECT_SCHEMA,
+  QUALITY_FLAGS_SCHEMA,
+  STALLED_SCHEMA,
+  TREND_SCHEMA,
+} from './answer-schemas';
 import type { FastifyReply } from 'fastify';
 import { elapsedShare, isUuid, periodBounds, type QualityRule } from '@app/domain';
 import {
@@ -68,12 +85,14 @@ export class ReadController {
 
   @Get('kpis')
   @ApiOperation({ summary: 'City KPIs of contract §3 for a year, quarter or month, against the plan' })
+  @ApiOkResponse({ description: 'the city KPIs', schema: KPI_REPORT_SCHEMA })
   async cityKpis(@Query(checkedQuery) query: KpiQuery) {
     return this.kpiReport('city', query);
   }
 
   @Get('kpis/units')
   @ApiOperation({ summary: 'Per-unit KPIs (zones and districts), scope = unit code' })
+  @ApiOkResponse({ description: 'every unit KPI of every zone and district the key may read', schema: KPI_REPORT_SCHEMA })
   async unitKpis(@Query(checkedQuery) query: KpiQuery, @Req() req: AuthenticatedRequest) {
     const report = await this.kpiReport('units', query);
     return { ...report, kpis: visibleUnitResults(req.principal!, report.kpis) };
@@ -81,6 +100,8 @@ export class ReadController {
 
   @Get('kpis.csv')
   @ApiOperation({ summary: 'City and unit KPIs as CSV (UTF-8 with BOM, Chinese headers and labels)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'CSV, UTF-8 with BOM', schema: { type: 'string' } })
   async kpisCsv(@Query(checkedQuery) query: KpiQuery, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
     const city = await this.kpiReport('city', query);
     const units = visibleUnitResults(req.principal!, (await this.kpiReport('units', query)).kpis);
@@ -96,6 +117,7 @@ export class ReadController {
     summary:
       "What moved a KPI: each event recorded in (from, to] with the KPI's value just after it minus just before, in position order; they add up to delta",
   })
+  @ApiOkResponse({ description: 'the events that moved the KPI', schema: KPI_CHANGES_SCHEMA })
   async changes(@Query(checkedQuery) query: KpiChangesQuery, @Req() req: AuthenticatedRequest) {
     const period = periodOf(query, this.reference.plan.year);
     const scope = query.scope || 'city';
@@ -122,6 +144,7 @@ export class ReadController {
     summary:
       'Quality flags (数据质量): late entries into closed periods, raised amounts, quarter-end signings reversed, duplicate claims — with their events, in the order of their first event',
   })
+  @ApiOkResponse({ description: 'a page of flags', schema: QUALITY_FLAGS_SCHEMA })
   async flags(@Query(checkedQuery) query: QualityFlagsQuery, @Req() req: AuthenticatedRequest) {
     const unit = this.ownUnit(query.unit, req.principal!) ?? undefined;
     const asOf = asOfOf(query);
@@ -145,6 +168,7 @@ export class ReadController {
   @ApiOperation({
     summary: "Signed and started amounts month by month and cumulated over the year, of the city or one unit, with the year's targets",
   })
+  @ApiOkResponse({ description: 'the months of the year', schema: TREND_SCHEMA })
   async trend(@Query(checkedQuery) query: TrendQuery, @Req() req: AuthenticatedRequest) {
     const year = integerParam(query.year) ?? this.reference.plan.year;
     const unit = this.visibleUnit(query.unit, req.principal!);
@@ -171,6 +195,7 @@ export class ReadController {
   @ApiOperation({
     summary: "关账: the closes of the year's periods (PeriodClosed events of the stream plan-<year>), in the order recorded",
   })
+  @ApiOkResponse({ description: "the year's closes", schema: PERIODS_SCHEMA })
   async periods(@Query(checkedQuery) query: ClosesQuery) {
     const position = await this.freshness.require(integerParam(query.minPosition));
     const year = integerParam(query.year) ?? this.reference.plan.year;
@@ -181,6 +206,7 @@ export class ReadController {
   @ApiOperation({
     summary: 'Stage counts, conversions and median cycle times of the projects whose lead falls in the period, now or as recorded at asOf',
   })
+  @ApiOkResponse({ description: 'the funnel', schema: FUNNEL_SCHEMA })
   async funnel(@Query(checkedQuery) query: FunnelQuery) {
     const position = await this.freshness.require(integerParam(query.minPosition));
     const asOf = asOfOf(query);
@@ -190,6 +216,7 @@ export class ReadController {
 
   @Get('breakdown')
   @ApiOperation({ summary: 'Count and Σ amount per stage, per channel, origin region, unit or chain' })
+  @ApiOkResponse({ description: 'one row per code', schema: BREAKDOWN_SCHEMA })
   async breakdown(@Query(checkedQuery) query: BreakdownQuery, @Req() req: AuthenticatedRequest) {
     const period = periodOf(query, this.reference.plan.year);
     const asOf = asOfOf(query);
@@ -205,6 +232,8 @@ export class ReadController {
     summary:
       "月报: city KPIs of the year to the month's end against the targets and the month's own, the unit ranking and the breakdowns, as an .xlsx workbook",
   })
+  @ApiProduces('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  @ApiOkResponse({ description: 'the workbook', schema: { type: 'string', format: 'binary' } })
   async monthlyReport(@Query(checkedQuery) query: MonthlyReportQuery, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
     const year = integerParam(query.year) ?? this.reference.plan.year;
     const month = integerParam(query.month)!;
@@ -254,6 +283,7 @@ export class ReadController {
 
   @Get('projects')
   @ApiOperation({ summary: 'Projects, filtered, in pages (cursor = nextCursor of the previous page)' })
+  @ApiOkResponse({ description: 'a page of projects, in id order', schema: PROJECTS_PAGE_SCHEMA })
   async projects(@Query(checkedQuery) query: ProjectsQuery, @Req() req: AuthenticatedRequest) {
     const position = await this.freshness.require(integerParam(query.minPosition));
     return { ...(await this.reports.projects(projectFilterOf(query), new Date(), projectScopeOf(req.principal!))), position };
@@ -263,6 +293,8 @@ export class ReadController {
   @ApiOperation({
     summary: `The filtered project list (the filters of GET /v1/projects) as an .xlsx workbook with Chinese headers, at most ${MAX_EXPORT_ROWS} rows`,
   })
+  @ApiProduces('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  @ApiOkResponse({ description: 'the workbook', schema: { type: 'string', format: 'binary' } })
   async projectsXlsx(@Query(checkedQuery) query: ProjectsQuery, @Req() req: AuthenticatedRequest, @Res() reply: FastifyReply) {
     await this.freshness.require(integerParam(query.minPosition));
     const filter = { ...projectFilterOf(query), cursor: undefined as string | undefined, limit: 1000 };
@@ -291,6 +323,7 @@ export class ReadController {
     summary:
       '停滞项目: projects at lead, negotiating or signed idle `days` calendar days or more (Asia/Shanghai, counted with ≥), less the leads and negotiations idle alerts.deadLeadDays or more; the highest signed (else planned) amounts first; current or as recorded at `asOf`, that day being "today"',
   })
+  @ApiOkResponse({ description: 'the stalled projects', schema: STALLED_SCHEMA })
   async stalled(@Query(checkedQuery) query: StalledQuery, @Req() req: AuthenticatedRequest) {
     const asOf = asOfOf(query);
     const options = {
@@ -308,6 +341,7 @@ export class ReadController {
 
   @Get('projects/:id')
   @ApiOperation({ summary: "A project's current state (a partner key: only the projects it registered)" })
+  @ApiOkResponse({ description: "the project's current state", schema: PROJECT_SCHEMA })
   async project(@Param('id') id: string, @Query(checkedQuery) query: PositionQuery, @Req() req: AuthenticatedRequest) {
     const projectId = this.projectId(id);
     await this.freshness.require(integerParam(query.minPosition));
@@ -316,6 +350,7 @@ export class ReadController {
 
   @Get('projects/:id/history')
   @ApiOperation({ summary: "A project's events with their envelopes, in order (a partner key: only the projects it registered)" })
+  @ApiOkResponse({ description: 'its events, in stream order', schema: HISTORY_SCHEMA })
   async history(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     const projectId = this.projectId(id);
     // A limited key sees a history only of a project it may see (by the read models); others read the store directly.
@@ -327,6 +362,7 @@ export class ReadController {
 
   @Get('activities')
   @ApiOperation({ summary: 'Promotion activities (招商活动), newest first, in pages (cursor = nextCursor of the previous page)' })
+  @ApiOkResponse({ description: 'a page of activities', schema: ACTIVITIES_PAGE_SCHEMA })
   async activities(@Query(checkedQuery) query: ActivitiesQuery, @Req() req: AuthenticatedRequest) {
     const position = await this.freshness.require(integerParam(query.minPosition));
     const filter = { unit: query.unit || undefined, cursor: query.cursor || undefined, limit: integerParam(query.limit) ?? 50 };
@@ -341,6 +377,7 @@ export class ReadController {
     summary:
       "An investor's live projects in other units than `unit` (the same credit code, or, when either side has none, the same name without whitespace, case folded): a new lead there is likely counted twice; another unit's project outside the caller's units is named by its unit code only",
   })
+  @ApiOkResponse({ description: "the investor's projects in other units", schema: INVESTOR_PROJECTS_SCHEMA })
   async investorProjects(@Query(checkedQuery) query: InvestorProjectsQuery, @Req() req: AuthenticatedRequest) {
     const investor = { name: query.investorName, ...(query.creditCode ? { creditCode: query.creditCode } : {}) };
     return { projects: await this.reports.investorProjects(investor, query.unit, projectScopeOf(req.principal!)) };
@@ -349,6 +386,7 @@ export class ReadController {
   @Get('projections/status')
   @ApiOperation({ summary: 'How far each projection is behind the event store' })
   @Header('cache-control', 'no-store')
+  @ApiOkResponse({ description: 'each projection', schema: PROJECTIONS_STATUS_SCHEMA })
   async status(@Query(checkedQuery) query: PositionQuery) {
     await this.freshness.require(integerParam(query.minPosition));
     return { projections: [await this.freshness.watermark.status()] };
@@ -360,6 +398,7 @@ export class ReadController {
       'Long polling: answers {position} as soon as the read models pass `after`, or after `waitMs` with the position reached — how a page follows new events',
   })
   @Header('cache-control', 'no-store')
+  @ApiOkResponse({ description: 'the position the read models have reached', schema: POSITION_SCHEMA })
   async position(@Query(checkedQuery) query: PositionWaitQuery) {
     return { position: await this.freshness.beyond(integerParam(query.after)!, integerParam(query.waitMs) ?? 25_000) };
   }

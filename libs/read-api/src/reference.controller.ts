@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { REFERENCE_SCHEMA } from './answer-schemas';
 import { CHANNEL_NAMES, ORIGIN_REGION_NAMES, SECTOR_NAMES } from '@app/domain';
 import { ApiErrors, REFERENCE_DATA, Roles } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
@@ -30,6 +31,7 @@ export class ReferenceController {
   }
 
   @Get()
+  @ApiOkResponse({ description: 'the reference data the service loaded', schema: REFERENCE_SCHEMA })
   @ApiOperation({ summary: 'Units, chains, funds, channels, regions and sectors with their Chinese names' })
   get(): Record<string, unknown> {
     return this.body;

@@ -1,3 +1,6 @@
+import type { Pool } from 'pg';
+import { CODE_LISTS, STAGE_NAMES, codeListsOf, type ReferenceCatalog } from '@app/domain';
+
 /**
  * Stable SQL views for BI tools that connect to PostgreSQL directly, in schema `bi`, with
  * Chinese comments. They read the live read models (`rm`); a rebuild re-creates them in the
@@ -86,3 +89,81 @@ export const BI_ROLE_SQL = `
   EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
   END $$;
 `;
+
+/**
+ * The codes of the reference data the service loaded, with their Chinese names, for BI tools to
+ * join the views' codes to: one row per list and code, rewritten by the projector at start
+ * (refreshReferenceCodes). Outside `rm`, which a rebuild replaces.
+ */
+export const REFERENCE_CODES_TABLE = 'reference_codes';
+
+/** The lookup views over it, readable by the BI role. */
+export function biLookupViewsSql(): string {
+  const view = (name: string, list: string, columns: string, comment: string) => `
+    CREATE OR REPLACE VIEW bi.${name} AS
+      SELECT code, name${columns}, sort_order FROM ${REFERENCE_CODES_TABLE} WHERE list = '${list}';
+    COMMENT ON VIEW bi.${name} IS '${comment}';
+    COMMENT ON COLUMN bi.${name}.code IS '代码';
+    COMMENT ON COLUMN bi.${name}.name IS '名称';
+    COMMENT ON COLUMN bi.${name}.sort_order IS '排序(参考数据中的顺序)';`;
+  return `
+    CREATE TABLE IF NOT EXISTS ${REFERENCE_CODES_TABLE} (
+      list text NOT NULL,
+      code text NOT NULL,
+      name text NOT NULL,
+      kind text,
+      level text,
+      sort_order int NOT NULL,
+      PRIMARY KEY (list, code)
+    );
+    ${view('units', 'units', ', kind', '责任单位代码表: 与 bi.projects.unit、bi.activities.unit 关联')}
+    COMMENT ON COLUMN bi.units.kind IS '单位类型: zone 开发区 / district 区县(市) / special 中原科技城等单列单位';
+    ${view('chains', 'chains', '', '产业链代码表: 与 bi.projects.chain 关联')}
+    ${view('funds', 'funds', ", level, level = 'municipal' AS municipal", '基金代码表: 与 bi.fund_investments.fund 关联')}
+    COMMENT ON COLUMN bi.funds.level IS '基金级别: municipal 市级基金 / unit 开发区、区县自有基金';
+    COMMENT ON COLUMN bi.funds.municipal IS '是否市级基金';
+    ${view('channels', 'channels', '', '招商方式代码表: 与 bi.projects.channels 的元素关联')}
+    ${view('regions', 'regions', '', '投资方来源地区代码表: 与 bi.projects.origin_region、bi.activities.region 关联')}
+    ${view('sectors', 'sectors', '', '产业类别代码表: 与 bi.projects.sector 关联')}
+    ${view('stages', 'stages', '', '项目阶段代码表: 与 bi.projects.stage 关联')}
+    GRANT SELECT ON bi.units, bi.chains, bi.funds, bi.channels, bi.regions, bi.sectors, bi.stages TO ${BI_ROLE};
+  `;
+}
+
+/**
+ * Writes the codes of the reference data loaded, in one transaction: codes no longer in the
+ * files go, names and kinds follow the files. Services starting together take turns.
+ */
+export async function refreshReferenceCodes(pool: Pool, reference: ReferenceCatalog): Promise<void> {
+  const lists = codeListsOf(reference);
+  const rows = [
+    ...CODE_LISTS.flatMap((list) =>
+      lists[list].map(({ code, name }, i) => ({
+        list,
+        code,
+        name,
+        kind: list === 'units' ? (reference.units.get(code)?.kind ?? null) : null,
+        level: list === 'funds' ? (reference.funds.get(code)?.level ?? null) : null,
+        sortOrder: i + 1,
+      })),
+    ),
+    ...Object.entries(STAGE_NAMES).map(([code, name], i) => ({ list: 'stages', code, name, kind: null, level: null, sortOrder: i + 1 })),
+  ];
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${REFERENCE_CODES_TABLE} IN EXCLUSIVE MODE`);
+    await client.query(`DELETE FROM ${REFERENCE_CODES_TABLE}`);
+    await client.query(
+      `INSERT INTO ${REFERENCE_CODES_TABLE} (list, code, name, kind, level, sort_order)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])`,
+      (['list', 'code', 'name', 'kind', 'level', 'sortOrder'] as const).map((column) => rows.map((row) => row[column])),
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isRecord } from '@app/domain';
+import { BATCH_ANSWER_SCHEMA } from '@app/dtos';
 import { ApiErrors, ApiError, Roles, type Answer, type AuthenticatedRequest } from '@app/platform';
 import { ExecuteWrites } from './execute-writes.handler';
 import { parseWriteRequest, type WriteRequest } from './write-request';
@@ -20,20 +21,7 @@ export class BatchController {
   @ApiResponse({
     status: 200,
     description: 'each command answered in order with the status and body its single call would have had',
-    schema: {
-      type: 'object',
-      required: ['results'],
-      properties: {
-        results: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['index', 'status', 'body'],
-            properties: { index: { type: 'integer' }, status: { type: 'integer', example: 201 }, body: { type: 'object' } },
-          },
-        },
-      },
-    },
+    schema: BATCH_ANSWER_SCHEMA,
   })
   @ApiOperation({
     summary: `Up to ${MAX_BATCH_COMMANDS} commands, run in order; each answered with the status and body of its single call`,

@@ -1,13 +1,26 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { isRecord, type PlanCommand } from '@app/domain';
 import { ApiErrors, REFERENCE_DATA, Roles, errorAnswer, type Answer, type AuthenticatedRequest } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 import { ExecuteWrites } from './execute-writes.handler';
-import { WRITE_HEADERS, sendAnswer } from './write.controller';
+import { IDEMPOTENCY_KEY_HEADER, WRITE_HEADERS, sendAnswer } from './write.controller';
 import { isAnswer, parsePlanWriteRequest } from './write-request';
+
+const PERIOD_PATTERN = '^\\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$';
+const STORED = {
+  position: { type: 'integer', minimum: 1, description: "the event's position in the store: a read's minPosition" },
+  eventId: { type: 'string', format: 'uuid' },
+};
+
+const PLAN_IF_MATCH_HEADER = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description: "The version the plan's stream plan-<year> must be at; otherwise 409 `version_conflict` and nothing is written.",
+  schema: { type: 'integer', minimum: 0, example: 2 },
+});
 
 /** The plan's own commands (contract §9): closing a period, changing a target. Admins only. */
 @ApiTags('plan')
@@ -29,6 +42,24 @@ export class PlanController {
   @ApiBody({
     required: false,
     schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 2000 } } },
+  })
+  @IDEMPOTENCY_KEY_HEADER
+  @PLAN_IF_MATCH_HEADER
+  @ApiCreatedResponse({
+    description: 'closed',
+    schema: {
+      type: 'object',
+      required: ['period', 'closedPosition', 'position', 'eventId'],
+      properties: {
+        period: { type: 'string', pattern: PERIOD_PATTERN, example: '2025-Q1' },
+        closedPosition: {
+          type: 'integer',
+          minimum: 0,
+          description: "the store's last committed position when closed: the report as of it is what was reported",
+        },
+        ...STORED,
+      },
+    },
   })
   async close(
     @Param('period') label: string,
@@ -64,6 +95,24 @@ export class PlanController {
         target: { type: 'number', nullable: true, minimum: 0, description: 'null removes the target' },
         comparator: { type: 'string', enum: ['>=', '>'], description: 'the one in force when absent, else >=' },
         reason: { type: 'string', maxLength: 2000 },
+      },
+    },
+  })
+  @IDEMPOTENCY_KEY_HEADER
+  @PLAN_IF_MATCH_HEADER
+  @ApiCreatedResponse({
+    description: 'the target in force from now (TargetChanged)',
+    schema: {
+      type: 'object',
+      required: ['code', 'scope', 'period', 'target', 'comparator', 'reason', 'position', 'eventId'],
+      properties: {
+        code: { type: 'string', example: 'signed_total_wan' },
+        scope: { type: 'string', example: 'city' },
+        period: { type: 'string', pattern: PERIOD_PATTERN, example: '2025' },
+        target: { type: 'number', nullable: true },
+        comparator: { type: 'string', enum: ['>=', '>'] },
+        reason: { type: 'string' },
+        ...STORED,
       },
     },
   })

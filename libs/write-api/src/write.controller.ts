@@ -1,6 +1,6 @@
-import { Body, Controller, Headers, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Inject, Param, Post, Req, Res, applyDecorators } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { parseCommand } from '@app/domain';
 import { ApiErrors, REFERENCE_DATA, Roles, errorAnswer, type Answer, type AuthenticatedRequest } from '@app/platform';
@@ -15,6 +15,8 @@ import {
   RegisterLeadDto,
   SignProjectDto,
   StartProjectDto,
+  ACTIVITY_WRITTEN_SCHEMA,
+  PROJECT_WRITTEN_SCHEMA,
   bodyShapeIssues,
   sameOrNested,
 } from '@app/dtos';
@@ -29,24 +31,40 @@ export async function sendAnswer(answer: Answer, req: AuthenticatedRequest, repl
   await reply.status(answer.status).send(answer.body);
 }
 
+export const IDEMPOTENCY_KEY_HEADER = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes the call safe to send again (after a timeout, a 503…). Scoped to the API key. The same key with the same body ' +
+    'answers what the first call answered (same status and body) and writes nothing more; with another body: 422 ' +
+    '`idempotency_key_reused`. A refused call (4xx) is not remembered. Kept IDEMPOTENCY_RETENTION_DAYS (30) days. ' +
+    '1 to 200 characters, no control characters.',
+  schema: { type: 'string', minLength: 1, maxLength: 200, example: 'erp-order-2025-000123' },
+});
+
+const IF_MATCH_HEADER = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description:
+    "The version the project's stream must be at (the `version` of the last answer about it); otherwise 409 " +
+    '`version_conflict` and nothing is written. `"3"` and `W/"3"` are accepted too.',
+  schema: { type: 'integer', minimum: 1, example: 3 },
+});
+
+/** The headers and the 201 answer of a single command; If-Match only for a command on a stream that exists. */
+const WriteCall = (stream: 'new project' | 'project' | 'activity') =>
+  applyDecorators(
+    IDEMPOTENCY_KEY_HEADER,
+    ...(stream === 'project' ? [IF_MATCH_HEADER] : []),
+    ApiCreatedResponse({
+      description: 'stored: the new version of the stream, the position of the event (for `minPosition`) and its id',
+      schema: stream === 'activity' ? ACTIVITY_WRITTEN_SCHEMA : PROJECT_WRITTEN_SCHEMA,
+    }),
+  );
+
 /** The single-command endpoints of contract §4: each is a batch of one. */
 @ApiTags('write')
 @ApiErrors(400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
-@ApiResponse({
-  status: 201,
-  description: 'stored: the new version of the stream, the position of the event (for `minPosition`) and its id',
-  schema: {
-    type: 'object',
-    required: ['version', 'position', 'eventId'],
-    properties: {
-      projectId: { type: 'string', format: 'uuid', description: 'project commands' },
-      activityId: { type: 'string', format: 'uuid', description: 'POST /v1/activities' },
-      version: { type: 'integer', minimum: 1 },
-      position: { type: 'integer', minimum: 1 },
-      eventId: { type: 'string', format: 'uuid' },
-    },
-  },
-})
 @Roles('admin', 'writer', 'partner')
 @Controller('v1')
 export class WriteController {
@@ -56,6 +74,7 @@ export class WriteController {
   ) {}
 
   @Post('projects')
+  @WriteCall('new project')
   @ApiOperation({ summary: 'Register a lead (LeadRegistered); projectId optional' })
   @ApiBody({ type: RegisterLeadDto })
   register(
@@ -68,6 +87,7 @@ export class WriteController {
   }
 
   @Post('projects/:id/visits')
+  @WriteCall('project')
   @ApiOperation({ summary: 'Record a visit (VisitRecorded)' })
   @ApiBody({ type: RecordVisitDto })
   visit(
@@ -81,6 +101,7 @@ export class WriteController {
   }
 
   @Post('projects/:id/fund-investments')
+  @WriteCall('project')
   @ApiOperation({ summary: 'Record a fund investment (FundInvestmentMade)' })
   @ApiBody({ type: RecordFundInvestmentDto })
   fundInvestment(
@@ -94,6 +115,7 @@ export class WriteController {
   }
 
   @Post('projects/:id/signing')
+  @WriteCall('project')
   @ApiOperation({ summary: 'Sign the project (ProjectSigned)' })
   @ApiBody({ type: SignProjectDto })
   sign(
@@ -107,6 +129,7 @@ export class WriteController {
   }
 
   @Post('projects/:id/start')
+  @WriteCall('project')
   @ApiOperation({ summary: 'Start the project (ProjectStarted)' })
   @ApiBody({ type: StartProjectDto })
   start(
@@ -120,6 +143,7 @@ export class WriteController {
   }
 
   @Post('projects/:id/corrections')
+  @WriteCall('project')
   @ApiOperation({ summary: 'Correct facts of the project (ProjectCorrected)' })
   @ApiBody({ type: CorrectProjectDto })
   correct(
@@ -133,6 +157,7 @@ export class WriteController {
   }
 
   @Post('projects/:id/drop')
+  @WriteCall('project')
   @ApiOperation({ summary: 'Drop the project before signing (ProjectDropped)' })
   @ApiBody({ type: DropProjectDto })
   drop(
@@ -146,6 +171,7 @@ export class WriteController {
   }
 
   @Post('activities')
+  @WriteCall('activity')
   @ApiOperation({ summary: 'Record a promotion activity (ActivityHeld); activityId optional' })
   @ApiBody({ type: RecordActivityDto })
   activity(

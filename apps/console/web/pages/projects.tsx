@@ -5,7 +5,7 @@ import { nameIn, unitsFor, type Reference, type SessionPerson } from '../session
 
 export const STAGE_OPTIONS = [
   { code: 'lead', name: '线索' },
-  { code: 'negotiating', name: '洽谈' },
+  { code: 'negotiating', name: '在谈' },
   { code: 'signed', name: '签约' },
   { code: 'started', name: '开工' },
   { code: 'dropped', name: '终止' },

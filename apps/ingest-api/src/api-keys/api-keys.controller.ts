@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -13,7 +13,7 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { textProblem } from '@app/domain';
+import { CODE_LIST_KEY, textProblem } from '@app/domain';
 import { ApiErrors, ApiError, ApiKeys, REFERENCE_DATA, ROLES, Roles, validation, type ApiKeyInfo, type Role } from '@app/platform';
 import type { ReferenceData } from '@app/reference-data';
 
@@ -44,6 +44,8 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({
     type: [String],
+    // The document lists the unit codes loaded (Nest's options do not declare extensions).
+    ...({ [CODE_LIST_KEY]: 'units' } as object),
     maxItems: MAX_KEY_UNITS,
     uniqueItems: true,
     description: 'writer or reader only: the unit codes it may write for and read (all when absent), each once',
@@ -66,6 +68,18 @@ export class CreateApiKeyDto {
   partnerId?: string;
 }
 
+/** A key as listed: never its secret. */
+const KEY_INFO_PROPERTIES = {
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string' },
+  role: { type: 'string', enum: [...ROLES] },
+  units: { type: 'array', items: { type: 'string', [CODE_LIST_KEY]: 'units' }, nullable: true, description: 'null: every unit' },
+  partnerId: { type: 'string', nullable: true },
+  createdAt: { type: 'string', format: 'date-time' },
+  revokedAt: { type: 'string', format: 'date-time', nullable: true },
+};
+const KEY_INFO_REQUIRED = Object.keys(KEY_INFO_PROPERTIES);
+
 @ApiTags('api-keys')
 @ApiErrors(400, 401, 403, 404, 415, 429, 503)
 @Roles('admin')
@@ -79,6 +93,14 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a key; the secret is answered this once' })
+  @ApiCreatedResponse({
+    description: 'the new key, with its secret (`key`) this once',
+    schema: {
+      type: 'object',
+      required: [...KEY_INFO_REQUIRED, 'key'],
+      properties: { ...KEY_INFO_PROPERTIES, key: { type: 'string', description: 'the secret: Authorization: Bearer <key>' } },
+    },
+  })
   async create(@Body(validation('body', { forbidUnknown: true })) dto: CreateApiKeyDto): Promise<ApiKeyInfo & { key: string }> {
     const details: { field: string; message: string }[] = [];
     dto.units?.forEach((unit, i) => {
@@ -95,6 +117,10 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'Every key, without secrets' })
+  @ApiOkResponse({
+    description: 'every key, revoked ones too',
+    schema: { type: 'array', items: { type: 'object', required: KEY_INFO_REQUIRED, properties: KEY_INFO_PROPERTIES } },
+  })
   list(): Promise<ApiKeyInfo[]> {
     return this.keys.list();
   }
@@ -102,6 +128,7 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a key' })
+  @ApiResponse({ status: 204, description: 'revoked' })
   async revoke(@Param('id') id: string): Promise<void> {
     if (!/^[0-9a-f-]{36}$/i.test(id) || !(await this.keys.revoke(id))) throw ApiError.of(404, 'not_found', `no active API key ${id}`);
   }

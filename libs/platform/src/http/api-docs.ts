@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 
-/** The error body every 4xx and 5xx answer carries (contract §4), as JSON Schema. */
+/** The error body every 4xx and 5xx answer carries (contract §4), as JSON Schema: the document's component `ErrorBody`. */
 export const ERROR_BODY_SCHEMA = {
   type: 'object',
   required: ['error'],
@@ -27,6 +27,9 @@ export const ERROR_BODY_SCHEMA = {
   },
 };
 
+/** Where an answer's schema refers to the error body (a batch item's body may be one). */
+export const ERROR_BODY_REF = { $ref: '#/components/schemas/ErrorBody' };
+
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'invalid input (every bad field named in `details`), or `unknown_position`',
   401: 'no key, or an unknown or revoked one',
@@ -44,5 +47,5 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 export const ApiErrors = (...statuses: (keyof typeof ERROR_DESCRIPTIONS)[]) =>
   applyDecorators(
     ApiBearerAuth(),
-    ...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: ERROR_BODY_SCHEMA })),
+    ...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: ERROR_BODY_REF })),
   );

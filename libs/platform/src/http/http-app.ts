@@ -3,11 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withCodeLists, type CodeLists } from '@app/domain';
 import { Counter, Histogram, collectDefaultMetrics, register } from 'prom-client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { AuthenticatedRequest } from './auth.guard';
 import { ApiError, errorAnswer } from './api-error';
+import { ERROR_BODY_SCHEMA } from './api-docs';
 import { HttpErrorFilter, toAnswer } from './exception.filter';
 import { jsonBodyIssues } from './json-body';
 
@@ -24,6 +26,8 @@ export interface HttpAppOptions {
   readonly port?: number;
   /** More documents served as JSON under /docs (e.g. `asyncapi.json`). */
   readonly documents?: Readonly<Record<string, unknown>>;
+  /** The codes of the reference data loaded (codeListsOf): every document lists them where a schema names a list. */
+  readonly codeLists?: CodeLists;
 }
 
 const httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] });
@@ -117,7 +121,11 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
 
   app.useGlobalFilters(new HttpErrorFilter(logger));
   if (options.docs === false) return app;
-  for (const [name, document] of Object.entries(options.documents ?? {})) fastify.get(`/docs/${name}`, async () => document);
+  const listed = <T>(document: T): T => (options.codeLists ? withCodeLists(document, options.codeLists) : document);
+  for (const [name, document] of Object.entries(options.documents ?? {})) {
+    const served = listed(document);
+    fastify.get(`/docs/${name}`, async () => served);
+  }
   const builder = new DocumentBuilder()
     .setTitle(options.title)
     .setDescription(options.description)
@@ -127,7 +135,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     builder.addServer(`http://${host}:${options.port}`, 'this deployment');
   }
-  const document = SwaggerModule.createDocument(app, builder.build());
+  const document = listed(SwaggerModule.createDocument(app, builder.build()));
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ErrorBody: ERROR_BODY_SCHEMA } };
   // Request bodies are closed: a field their DTO does not declare is refused (400), so say so.
   for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
     if (name.endsWith('Dto') && !('$ref' in schema)) schema.additionalProperties = false;
