@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
 import { DESKTOP, PHONE, SCREENSHOTS, launchBrowser, logIn, screenshot } from '../support/browser';
-import { ledgerFile, ledgerRow } from '../support/ledger';
+import { ledgerFile, ledgerRow, uploadLedger } from '../support/ledger';
 
 /** Waits (up to 15 s) until the locator shows; with `text`, until one of its matches holds that text. */
 const shows = (locator: Locator, text?: string) =>
@@ -192,7 +192,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     const rows = Array.from({ length: 200 }, (_, i) => ledgerRow(i + 1));
     rows[9] = ledgerRow(10, { 责任单位: '不存在的开发区' }); // sheet row 11
     rows[49] = ledgerRow(50, { '计划投资额(万元)': -5 }); // sheet row 51
-    rows[149] = ledgerRow(150, { 发生时间: '2025-02-30 10:00' }); // sheet row 151
+    rows[149] = ledgerRow(150, { 线索登记时间: '2025-02-30 10:00' }); // sheet row 151
     const file = join(SCREENSHOTS, '..', 'ledger-200.xlsx');
     await ledgerFile(file, rows);
     const leads = async () =>
@@ -209,7 +209,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     expect(errorRows[1]).toContain('51');
     expect(errorRows[1]).toContain('计划投资额(万元)');
     expect(errorRows[2]).toContain('151');
-    expect(errorRows[2]).toContain('发生时间');
+    expect(errorRows[2]).toContain('线索登记时间');
     await shot(page, '11-台账导入-预览');
     await page.getByRole('button', { name: '导入' }).click();
     await shows(page.getByRole('status'), '已导入 197 行');
@@ -223,7 +223,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     expect(await page.getByRole('button', { name: '导入' }).isDisabled()).toBe(true);
     const api = new ConsoleClient(stack.url);
     await api.login('zhou.min', 'a long passphrase');
-    const repeated = await api.request('POST', '/v1/ledger', { file: readFileSync(file).toString('base64') });
+    const repeated = await uploadLedger(api, '/v1/ledger', readFileSync(file));
     expect(repeated.body).toMatchObject({ rows: 200, storedRows: 0, commands: 0 });
     expect(await events()).toBe(afterFirst);
 

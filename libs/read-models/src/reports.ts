@@ -285,7 +285,7 @@ export class Reports {
 }
 
 /** SQL conditions on a projects row for a scope; `param` adds a parameter and names it. */
-function scopeConditions(scope: ProjectScope, param: (value: unknown) => string): string[] {
+export function scopeConditions(scope: ProjectScope, param: (value: unknown) => string): string[] {
   const conditions: string[] = [];
   if (scope.units) conditions.push(`unit = ANY(${param(scope.units)}::text[])`);
   if (scope.registeredByPartner !== undefined) {
