@@ -32,24 +32,24 @@ const ROWS_PER_REQUEST = 1000;
 
 const STATUS: Record<RowStatus, string> = { new: '新项目', changed: '有更新', unchanged: '无变化', refused: '有错误' };
 
-/** The columns of the values table, in the template's order (only those the file has). */
+/** The columns of the values table (only those the file has): what is converted first, then the rest. */
 const VALUE_COLUMNS = [
-  '项目编号',
   '项目名称',
+  '计划投资额(万元)',
+  '签约额(万元)',
+  '签约时间',
+  '开工投资额(万元)',
+  '开工时间',
+  '线索登记时间',
+  '责任单位',
   '投资方名称',
+  '项目编号',
   '统一社会信用代码',
   '投资方来源地区',
   '产业链',
   '产业类别',
   '工业项目',
   '招商方式',
-  '责任单位',
-  '计划投资额(万元)',
-  '线索登记时间',
-  '签约额(万元)',
-  '签约时间',
-  '开工投资额(万元)',
-  '开工时间',
 ];
 
 /** Long texts (reasons, notes) wrap inside their cell instead of widening the table. */
