@@ -1,8 +1,10 @@
 import { evolve, type ProjectEvent, type ProjectState } from '@app/domain';
 import { reference } from '../../../test/support/fixtures';
 import { ledgerRow } from '../../../test/support/ledger';
-import { planRow, readRow, type AmountUnits, type ImportScope } from './ledger';
-import type { LedgerRow } from './table';
+import ExcelJS from 'exceljs';
+import { ledgerTemplate, planRow, readRow, type AmountUnits, type ImportScope } from './ledger';
+import { LEDGER_COLUMNS, ledgerTable, type LedgerRow } from './table';
+import { readFirstSheet } from './xlsx';
 
 const ctx = { ref: reference, now: new Date('2025-12-31T00:00:00Z') };
 const rowOf = (cells: Record<string, unknown>, row = 2): LedgerRow => ({ row, cells: cells as LedgerRow['cells'] });
@@ -77,7 +79,6 @@ describe('a ledger row as offices type it', () => {
         '签约额(万元)': '1.2345',
         签约时间: '2025年4月1日 14:30',
         线索登记时间: '2025.3.5',
-        开工投资额: undefined,
       }),
     );
     const read = readRow(row, { '签约额(万元)': '亿元' }, reference);
@@ -148,5 +149,27 @@ describe('a ledger row as offices type it', () => {
     expect(planOf(rowOf(ledgerRow(1, { 项目编号: id })), null).issues).toEqual([
       { row: 2, column: '项目编号', reason: `“${id}”没有找到：须是你负责单位的已登记项目；新项目请留空` },
     ]);
+  });
+});
+
+describe('the template', () => {
+  it('drop-downs on the pick-list columns (units: the person’s only), an example row that is never imported, 填写说明, 线索登记时间', async () => {
+    const file = await ledgerTemplate(reference, [firstUnit[0]]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(file as unknown as ArrayBuffer);
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['台账', '填写说明', '代码表']);
+    const sheet = workbook.getWorksheet('台账')!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual([...LEDGER_COLUMNS]);
+    const unitColumn = LEDGER_COLUMNS.indexOf('责任单位') + 1;
+    expect(sheet.getCell(500, unitColumn).dataValidation).toMatchObject({ type: 'list', formulae: ["'代码表'!$A$2:$A$2"] });
+    expect(workbook.getWorksheet('代码表')!.getCell('A2').value).toBe(firstUnit[1].name);
+    expect(workbook.getWorksheet('代码表')!.getCell('A3').value).toBeNull();
+    const industrial = sheet.getCell(2, LEDGER_COLUMNS.indexOf('工业项目') + 1).dataValidation;
+    expect(industrial).toMatchObject({ type: 'list', formulae: ["'代码表'!$F$2:$F$3"] });
+    expect(workbook.getWorksheet('填写说明')!.getColumn(1).values).toEqual(expect.arrayContaining(['线索登记时间', '计划投资额(万元)']));
+
+    const table = ledgerTable(await readFirstSheet(file));
+    expect(table.rows).toEqual([]);
+    expect(table.skipped).toEqual([{ row: 2, reason: '模板的示例行，不导入' }]);
   });
 });

@@ -52,34 +52,54 @@ export function acceptLedgerUploads(fastify: FastifyInstance): void {
     payload.on('error', (error: Error) => finish(error));
     payload.on('end', () => {
       if (finished) return;
-      new Response(Buffer.concat(chunks), { headers: { 'content-type': String(request.headers['content-type']) } })
-        .formData()
-        .then(async (form) => finish(null, await uploadOf(form)))
-        .catch((error: unknown) =>
-          finish(
-            error instanceof ApiError
-              ? error
-              : ApiError.of(400, 'invalid_input', 'the multipart body cannot be read', [
-                  { field: 'body', message: 'not multipart/form-data' },
-                ]),
-          ),
-        );
+      try {
+        finish(null, uploadOf(formParts(Buffer.concat(chunks), String(request.headers['content-type']))));
+      } catch (error) {
+        finish(error as Error);
+      }
     });
   });
 }
 
+/**
+ * The parts of a multipart/form-data body by name (RFC 7578), found with Buffer.indexOf: a few
+ * milliseconds for a 6 MB file, where a general parser holds the event loop for much longer.
+ */
+function formParts(body: Buffer, contentType: string): Map<string, Buffer> {
+  const unreadable = () =>
+    ApiError.of(400, 'invalid_input', 'the multipart body cannot be read', [{ field: 'body', message: 'not multipart/form-data' }]);
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  if (!boundary) throw unreadable();
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const parts = new Map<string, Buffer>();
+  let at = body.indexOf(delimiter);
+  if (at < 0) throw unreadable();
+  for (;;) {
+    at += delimiter.length;
+    if (body[at] === 45 && body[at + 1] === 45) return parts; // "--": the closing delimiter
+    const headersEnd = body.indexOf('\r\n\r\n', at);
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headersEnd);
+    if (headersEnd < 0 || next < 0) throw unreadable();
+    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(body.toString('utf8', at, headersEnd))?.[1];
+    if (name === undefined) throw unreadable();
+    if (parts.has(name)) throw invalid(name, `${name} is given twice`);
+    parts.set(name, body.subarray(headersEnd + 4, next));
+    at = next + 2;
+  }
+}
+
 const invalid = (field: string, message: string) => ApiError.of(400, 'invalid_input', message, [{ field, message }]);
 
-async function uploadOf(form: FormData): Promise<LedgerUpload> {
-  const file = form.get('file');
-  if (file === null || typeof file === 'string') throw invalid('file', '请选择台账文件（.xlsx）');
-  if (file.size > UPLOAD_LIMITS.fileBytes) throw tooLargeError();
+function uploadOf(parts: Map<string, Buffer>): LedgerUpload {
+  const file = parts.get('file');
+  if (file === undefined || file.length === 0) throw invalid('file', '请选择台账文件（.xlsx）');
+  if (file.length > UPLOAD_LIMITS.fileBytes) throw tooLargeError();
   const row = (name: 'fromRow' | 'toRow') => {
-    const value = form.get(name);
-    if (value === null || value === '') return {};
-    if (typeof value !== 'string' || !/^\d{1,7}$/.test(value) || Number(value) < 2) throw invalid(name, `${name} must be an integer ≥ 2`);
+    const value = parts.get(name)?.toString('utf8');
+    if (value === undefined || value === '') return {};
+    if (!/^\d{1,7}$/.test(value) || Number(value) < 2) throw invalid(name, `${name} must be an integer ≥ 2`);
     return { [name]: Number(value) };
   };
-  for (const name of form.keys()) if (!['file', 'fromRow', 'toRow'].includes(name)) throw invalid(name, `${name} is not a known field`);
-  return { file: Buffer.from(await file.arrayBuffer()), ...row('fromRow'), ...row('toRow') };
+  for (const name of parts.keys()) if (!['file', 'fromRow', 'toRow'].includes(name)) throw invalid(name, `${name} is not a known field`);
+  return { file, ...row('fromRow'), ...row('toRow') };
 }
