@@ -49,7 +49,7 @@ describe('台账 uploads are bounded (console processes, real PostgreSQL)', () =
       TRUST_PROXY: '1',
     });
     consoles.push(running);
-    const [, url] = await running.waitForOutput(/"url":"(http:\/\/[^"]+)"[^\n]*console listening/, 60_000);
+    const [, url] = await running.waitForOutput(/"url":"(http:\/\/[^"]+)"[^\n]*console listening/, 120_000);
     return url;
   };
 
@@ -66,7 +66,7 @@ describe('台账 uploads are bounded (console processes, real PostgreSQL)', () =
       expect((await client.login(username, PASSWORD)).status).toBe(200);
       people.set(username, client);
     }
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     for (const running of consoles) await running.stop('SIGKILL');
     await db?.drop();
@@ -178,8 +178,12 @@ describe('台账 uploads are bounded (console processes, real PostgreSQL)', () =
         new Promise((resolve) => setTimeout(resolve, i * 50)).then(() => uploadLedger(people.get(name)!, '/v1/ledger/preview', file)),
       ),
     );
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
-    expect(answers[2].body.error).toMatchObject({ code: 'busy', message: '正在解析的台账文件已达上限，请稍后再试' });
+    // Which of the three arrives last is the network's choice: one of them, whichever, is refused.
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429]);
+    expect(answers.find((a) => a.status === 429)!.body.error).toMatchObject({
+      code: 'busy',
+      message: '正在解析的台账文件已达上限，请稍后再试',
+    });
   }, 120_000);
 
   it('the preview lists at most 500 issues and counts the rest', async () => {
