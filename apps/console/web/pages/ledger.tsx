@@ -52,6 +52,9 @@ const VALUE_COLUMNS = [
   '招商方式',
 ];
 
+/** A long file's values scroll inside their box, so the page keeps its 导入 button and notes in view. */
+const VALUES_WRAP = { maxHeight: '32rem', overflowY: 'auto' };
+
 /** Long texts (reasons, notes) wrap inside their cell instead of widening the table. */
 const WRAP = { whiteSpace: 'normal', minWidth: '14rem' };
 
@@ -185,6 +188,11 @@ export function LedgerPage() {
             共 {preview.rows} 行：{preview.validRows} 行有效，其中 {preview.changedRows} 行有新内容（{preview.commands} 条记录）；
             {badRows === 0 && preview.moreIssues === 0 ? '没有错误' : `${badRows} 行有错误，导入时跳过`}
           </p>
+          <p>
+            <button type="button" disabled={progress !== null || preview.changedRows === 0} onClick={importAll}>
+              导入
+            </button>
+          </p>
           <ul aria-label="读取说明">
             <li>表头在第 {preview.headerRow} 行</li>
             {preview.columns
@@ -213,7 +221,7 @@ export function LedgerPage() {
             </>
           )}
           <h3>导入内容（金额为万元，时间为北京时间）</h3>
-          <div class="table-wrap">
+          <div class="table-wrap" style={VALUES_WRAP}>
             <table aria-label="导入内容">
               <thead>
                 <tr>
@@ -242,11 +250,6 @@ export function LedgerPage() {
               只显示前 {preview.entries.length} 行，另有 {preview.moreEntries} 行
             </p>
           )}
-          <p>
-            <button type="button" disabled={progress !== null || preview.changedRows === 0} onClick={importAll}>
-              导入
-            </button>
-          </p>
         </div>
       )}
       {progress && (
