@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
 import { DESKTOP, PHONE, SCREENSHOTS, launchBrowser, logIn, screenshot } from '../support/browser';
-import { ledgerFile, ledgerRow } from '../support/ledger';
+import { ledgerFile, ledgerRow, uploadLedger } from '../support/ledger';
 
 /** Waits (up to 15 s) until the locator shows; with `text`, until one of its matches holds that text. */
 const shows = (locator: Locator, text?: string) =>
@@ -210,7 +210,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     expect(cell('项目名称').type).toBe(ExcelJS.ValueType.String);
     expect(cell('项目名称').value).toBe("'=1+2 导出测试项目");
     // Dates are date cells showing the Asia/Shanghai day.
-    expect(cell('发生时间').value).toEqual(new Date('2025-03-05T09:30:00Z'));
+    expect(cell('线索登记时间').value).toEqual(new Date('2025-03-05T09:30:00Z'));
     expect(cell('签约时间').value).toEqual(new Date('2025-04-01T15:45:00Z'));
     expect(cell('签约时间').numFmt).toBe('yyyy-mm-dd');
     expect(cell('签约额(万元)').value).toBe(1234567);
@@ -224,7 +224,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
 
     // The export is a 台账 the import knows again by 项目ID: nothing new to store.
-    const again = await api.request('POST', '/v1/ledger', { file: file.toString('base64') });
+    const again = await uploadLedger(api, '/v1/ledger', file);
     expect(again.body).toMatchObject({ rows: 1, storedRows: 0, commands: 0 });
   });
 
@@ -393,7 +393,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     const rows = Array.from({ length: 200 }, (_, i) => ledgerRow(i + 1));
     rows[9] = ledgerRow(10, { 责任单位: '不存在的开发区' }); // sheet row 11
     rows[49] = ledgerRow(50, { '计划投资额(万元)': -5 }); // sheet row 51
-    rows[149] = ledgerRow(150, { 发生时间: '2025-02-30 10:00' }); // sheet row 151
+    rows[149] = ledgerRow(150, { 线索登记时间: '2025-02-30 10:00' }); // sheet row 151
     const file = join(SCREENSHOTS, '..', 'ledger-200.xlsx');
     await ledgerFile(file, rows);
     const leads = async () =>
@@ -410,7 +410,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     expect(errorRows[1]).toContain('51');
     expect(errorRows[1]).toContain('计划投资额(万元)');
     expect(errorRows[2]).toContain('151');
-    expect(errorRows[2]).toContain('发生时间');
+    expect(errorRows[2]).toContain('线索登记时间');
     await shot(page, '11-台账导入-预览');
     await page.getByRole('button', { name: '导入' }).click();
     await shows(page.getByRole('status'), '已导入 197 行');
@@ -423,7 +423,7 @@ describe('the console in a real browser (Chromium, real PostgreSQL and Kafka)', 
     await shows(page.getByRole('status'), '0 行有新内容');
     expect(await page.getByRole('button', { name: '导入' }).isDisabled()).toBe(true);
     const api = await writerApi();
-    const repeated = await api.request('POST', '/v1/ledger', { file: readFileSync(file).toString('base64') });
+    const repeated = await uploadLedger(api, '/v1/ledger', readFileSync(file));
     expect(repeated.body).toMatchObject({ rows: 200, storedRows: 0, commands: 0 });
     expect(await events()).toBe(afterFirst);
 

@@ -21,7 +21,7 @@ export async function ledgerWorkbook(reference: ReferenceData, rows: number, tag
       招商方式: '产业链招商、基金招商',
       责任单位: units[i % units.length],
       '计划投资额(万元)': 1000 + i,
-      发生时间: '2025-03-01 10:00',
+      线索登记时间: '2025-03-01 10:00',
       ...(signed ? { '签约额(万元)': 5000, 签约时间: '2025-04-01 10:00' } : {}),
     };
     sheet.addRow(LEDGER_COLUMNS.map((c) => row[c] ?? null));
@@ -40,12 +40,15 @@ export async function ledgerImportSeconds(consoleUrl: string, password: string, 
     body: JSON.stringify({ username: 'admin', password }),
   });
   const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const headers = { 'content-type': 'application/json', cookie: login.headers.get('set-cookie')!.split(';')[0], 'x-csrf-token': csrfToken };
-  const data = file.toString('base64');
+  const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0], 'x-csrf-token': csrfToken };
+  const form = (fields: Record<string, number> = {}) => {
+    const body = new FormData();
+    body.append('file', new Blob([file]), 'ledger.xlsx');
+    for (const [name, value] of Object.entries(fields)) body.append(name, String(value));
+    return body;
+  };
   const started = performance.now();
-  const preview = (await (
-    await fetch(`${consoleUrl}/v1/ledger/preview`, { method: 'POST', headers, body: JSON.stringify({ file: data }) })
-  ).json()) as {
+  const preview = (await (await fetch(`${consoleUrl}/v1/ledger/preview`, { method: 'POST', headers, body: form() })).json()) as {
     validRows: number;
   };
   if (preview.validRows !== rows) throw new Error(`preview: ${JSON.stringify(preview)}`);
@@ -54,7 +57,7 @@ export async function ledgerImportSeconds(consoleUrl: string, password: string, 
     const answer = await fetch(`${consoleUrl}/v1/ledger`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ file: data, fromRow: from, toRow: Math.min(rows + 1, from + 999) }),
+      body: form({ fromRow: from, toRow: Math.min(rows + 1, from + 999) }),
     });
     stored += ((await answer.json()) as { storedRows: number }).storedRows;
   }

@@ -11,6 +11,7 @@ import { Freshness, READ_CONTROLLERS, readProviders } from '@app/read-api';
 import { WRITE_CONTROLLERS, writeProviders } from '@app/write-api';
 import { ensureFirstAdmin } from './first-admin';
 import { LedgerController } from './ledger/ledger.controller';
+import { acceptLedgerUploads } from './ledger/upload';
 import { PeopleController } from './people.controller';
 import { SessionController } from './session.controller';
 import { SessionGuard } from './session.guard';
@@ -66,6 +67,7 @@ export async function createConsoleApp(deps: ServiceDeps): Promise<NestFastifyAp
       return { database: 'ok' };
     },
   });
+  acceptLedgerUploads(app.getHttpAdapter().getInstance());
   // The build writes every page file also compressed (.br, .gz): sent as they are to browsers that accept them.
   await app.register(fastifyStatic as never, {
     root: pagesDir(),

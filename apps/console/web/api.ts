@@ -1,4 +1,4 @@
-/** The console's own API (same origin): JSON both ways, the session cookie, and the CSRF token on every change. */
+/** The console's own API (same origin): JSON both ways (uploads as forms), the session cookie, and the CSRF token on every change. */
 
 export interface FieldError {
   readonly field: string;
@@ -34,12 +34,14 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     path += `${path.includes('?') ? '&' : '?'}minPosition=${lastPosition}`;
   }
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // A form (an upload) goes as multipart/form-data, its boundary set by the browser.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     credentials: 'same-origin',
     signal,
   });

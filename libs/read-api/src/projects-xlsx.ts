@@ -67,7 +67,7 @@ function columns(reference: ReferenceData, now: Date): Column[] {
     { header: '责任单位', width: 26, value: (p) => reference.units.get(p.unit as string)?.name ?? p.unit },
     { header: '阶段', width: 8, value: (p) => STAGE_NAMES[p.stage as keyof typeof STAGE_NAMES] ?? p.stage },
     { header: '计划投资额(万元)', width: 16, format: AMOUNT, value: (p) => p.plannedInvestmentWan },
-    { header: '发生时间', width: 12, format: DATE, value: (p) => shanghaiDate(p.leadAt) },
+    { header: '线索登记时间', width: 12, format: DATE, value: (p) => shanghaiDate(p.leadAt) },
     { header: '签约额(万元)', width: 14, format: AMOUNT, value: (p) => p.signedAmountWan ?? '' },
     { header: '签约时间', width: 12, format: DATE, value: (p) => shanghaiDate(p.signedAt) },
     { header: '开工投资额(万元)', width: 16, format: AMOUNT, value: (p) => p.startedInvestmentWan ?? '' },

@@ -8,29 +8,97 @@ interface Issue {
   readonly reason: string;
 }
 
+type RowStatus = 'new' | 'changed' | 'unchanged' | 'refused';
+
 interface Preview {
+  readonly headerRow: number;
+  readonly lastRow: number;
+  readonly columns: ReadonlyArray<{ readonly header: string; readonly column: string; readonly note?: string }>;
+  readonly skipped: ReadonlyArray<{ readonly row: number; readonly reason: string }>;
   readonly rows: number;
   readonly validRows: number;
   readonly changedRows: number;
   readonly commands: number;
   readonly issues: readonly Issue[];
+  readonly moreIssues: number;
+  readonly notes: readonly Issue[];
+  readonly moreNotes: number;
+  readonly entries: ReadonlyArray<{ readonly row: number; readonly status: RowStatus; readonly values: Readonly<Record<string, string>> }>;
+  readonly moreEntries: number;
 }
 
 /** Rows sent per import request: the progress bar moves by this much. */
 const ROWS_PER_REQUEST = 1000;
 
-function base64(buffer: ArrayBuffer): string {
-  let binary = '';
-  const bytes = new Uint8Array(buffer);
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+const STATUS: Record<RowStatus, string> = { new: '新项目', changed: '有更新', unchanged: '无变化', refused: '有错误' };
+
+/** The columns of the values table (only those the file has): what is converted first, then the rest. */
+const VALUE_COLUMNS = [
+  '项目名称',
+  '计划投资额(万元)',
+  '签约额(万元)',
+  '签约时间',
+  '开工投资额(万元)',
+  '开工时间',
+  '线索登记时间',
+  '责任单位',
+  '投资方名称',
+  '项目编号',
+  '统一社会信用代码',
+  '投资方来源地区',
+  '产业链',
+  '产业类别',
+  '工业项目',
+  '招商方式',
+];
+
+/** A long file's values scroll inside their box, so the page keeps its 导入 button and notes in view. */
+const VALUES_WRAP = { maxHeight: '32rem', overflowY: 'auto' };
+
+/** Long texts (reasons, notes) wrap inside their cell instead of widening the table. */
+const WRAP = { whiteSpace: 'normal', minWidth: '14rem' };
+
+function form(file: File, fields: Record<string, number> = {}): FormData {
+  const body = new FormData();
+  body.append('file', file, file.name);
+  for (const [name, value] of Object.entries(fields)) body.append(name, String(value));
+  return body;
 }
 
-/** 台账导入: the template, an upload's preview with every row's errors, then 导入 with its progress. */
+function IssueTable({ label, issues, heading }: { label: string; issues: readonly Issue[]; heading: string }) {
+  return (
+    <div class="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            <th>行号</th>
+            <th>列</th>
+            <th>{heading}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {issues.map((issue, i) => (
+            <tr key={i}>
+              <td>{issue.row}</td>
+              <td>{issue.column}</td>
+              <td style={WRAP}>{issue.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * 台账导入: the template, an upload's preview — every row's values as they will be stored, each
+ * refusal with the value typed and the accepted form, conversions and warnings — then 导入 with its progress.
+ */
 export function LedgerPage() {
-  const [file, setFile] = useState<{ name: string; data: string; lastRow: number } | null>(null);
+  const [file, setFile] = useState<{ data: File; lastRow: number } | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [reading, setReading] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<{ storedRows: number; commands: number; refused: readonly Issue[] } | null>(null);
 
@@ -43,13 +111,15 @@ export function LedgerPage() {
     setResult(null);
     setProblem(null);
     if (!chosen) return;
-    const data = base64(await chosen.arrayBuffer());
+    setReading(true);
     try {
-      const answer = await api<Preview>('POST', '/v1/ledger/preview', { file: data });
-      setFile({ name: chosen.name, data, lastRow: answer.rows + 1 });
+      const answer = await api<Preview>('POST', '/v1/ledger/preview', form(chosen));
+      setFile({ data: chosen, lastRow: answer.lastRow });
       setPreview(answer);
     } catch (error) {
       setProblem(toFormFailure(error).fields.file ?? toFormFailure(error).message);
+    } finally {
+      setReading(false);
     }
   };
 
@@ -58,20 +128,22 @@ export function LedgerPage() {
     const total = preview.rows;
     let storedRows = 0;
     let commands = 0;
+    let done = 0;
     const refused: Issue[] = [];
     setProgress({ done: 0, total });
     try {
-      for (let from = 2; from <= file.lastRow; from += ROWS_PER_REQUEST) {
+      for (let from = preview.headerRow + 1; from <= file.lastRow; from += ROWS_PER_REQUEST) {
         const to = Math.min(file.lastRow, from + ROWS_PER_REQUEST - 1);
-        const answer = await api<{ storedRows: number; commands: number; refused: Issue[] }>('POST', '/v1/ledger', {
-          file: file.data,
-          fromRow: from,
-          toRow: to,
-        });
+        const answer = await api<{ rows: number; storedRows: number; commands: number; refused: Issue[] }>(
+          'POST',
+          '/v1/ledger',
+          form(file.data, { fromRow: from, toRow: to }),
+        );
         storedRows += answer.storedRows;
         commands += answer.commands;
+        done += answer.rows;
         refused.push(...answer.refused);
-        setProgress({ done: Math.min(total, to - 1), total });
+        setProgress({ done: Math.min(total, done), total });
       }
       setResult({ storedRows, commands, refused });
     } catch (error) {
@@ -80,6 +152,9 @@ export function LedgerPage() {
       setProgress(null);
     }
   };
+
+  const badRows = preview ? new Set(preview.issues.map((i) => i.row)).size : 0;
+  const shownColumns = preview ? VALUE_COLUMNS.filter((c) => preview.columns.some((col) => col.column === c)) : [];
 
   return (
     <section>
@@ -99,6 +174,7 @@ export function LedgerPage() {
             onChange={choose}
           />
         </div>
+        {reading && <p role="status">正在读取文件…</p>}
         {problem && (
           <p class="form-error" role="alert">
             {problem}
@@ -110,35 +186,70 @@ export function LedgerPage() {
           <h2>预览</h2>
           <p role="status">
             共 {preview.rows} 行：{preview.validRows} 行有效，其中 {preview.changedRows} 行有新内容（{preview.commands} 条记录）；
-            {preview.issues.length === 0 ? '没有错误' : `${new Set(preview.issues.map((i) => i.row)).size} 行有错误，导入时跳过`}
+            {badRows === 0 && preview.moreIssues === 0 ? '没有错误' : `${badRows} 行有错误，导入时跳过`}
           </p>
-          {preview.issues.length > 0 && (
-            <div class="table-wrap">
-              <table aria-label="错误">
-                <thead>
-                  <tr>
-                    <th>行号</th>
-                    <th>列</th>
-                    <th>原因</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {preview.issues.map((issue, i) => (
-                    <tr key={i}>
-                      <td>{issue.row}</td>
-                      <td>{issue.column}</td>
-                      <td>{issue.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
           <p>
             <button type="button" disabled={progress !== null || preview.changedRows === 0} onClick={importAll}>
               导入
             </button>
           </p>
+          <ul aria-label="读取说明">
+            <li>表头在第 {preview.headerRow} 行</li>
+            {preview.columns
+              .filter((c) => c.note)
+              .map((c) => (
+                <li key={c.header}>{c.note}</li>
+              ))}
+            {preview.skipped.map((s) => (
+              <li key={s.row}>
+                第 {s.row} 行：{s.reason}
+              </li>
+            ))}
+          </ul>
+          {preview.issues.length > 0 && (
+            <>
+              <h3>错误</h3>
+              <IssueTable label="错误" issues={preview.issues} heading="原因" />
+              {preview.moreIssues > 0 && <p>另有 {preview.moreIssues} 条错误未列出</p>}
+            </>
+          )}
+          {preview.notes.length > 0 && (
+            <>
+              <h3>提示</h3>
+              <IssueTable label="提示" issues={preview.notes} heading="说明" />
+              {preview.moreNotes > 0 && <p>另有 {preview.moreNotes} 条提示未列出</p>}
+            </>
+          )}
+          <h3>导入内容（金额为万元，时间为北京时间）</h3>
+          <div class="table-wrap" style={VALUES_WRAP}>
+            <table aria-label="导入内容">
+              <thead>
+                <tr>
+                  <th>行号</th>
+                  <th>状态</th>
+                  {shownColumns.map((c) => (
+                    <th key={c}>{c}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {preview.entries.map((entry) => (
+                  <tr key={entry.row} class={entry.status === 'refused' ? 'invalid' : undefined}>
+                    <td>{entry.row}</td>
+                    <td>{STATUS[entry.status]}</td>
+                    {shownColumns.map((c) => (
+                      <td key={c}>{entry.values[c] ?? ''}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {preview.moreEntries > 0 && (
+            <p>
+              只显示前 {preview.entries.length} 行，另有 {preview.moreEntries} 行
+            </p>
+          )}
         </div>
       )}
       {progress && (
