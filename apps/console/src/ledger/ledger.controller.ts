@@ -203,9 +203,9 @@ export class LedgerController {
     ];
     const visible = scopeConditions(scope, (value) => `$${params.push(value)}`);
     const { rows: found } = await this.pool.query<{ state: ProjectState }>(
-      `SELECT state FROM ${quoteIdent(LIVE_SCHEMA)}.projects
-        WHERE (project_id::text = ANY($1::text[])
-               OR (state->>'name', state->'investor'->>'name', unit) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[])))
+      `SELECT p.state FROM ${quoteIdent(LIVE_SCHEMA)}.projects p
+        WHERE (p.project_id::text = ANY($1::text[])
+               OR (p.state->>'name', p.state->'investor'->>'name', p.unit) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[])))
           ${visible.map((condition) => `AND ${condition}`).join(' ')}`,
       params,
     );
