@@ -3,19 +3,12 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
-import { DESKTOP, PHONE, SCREENSHOTS, launchBrowser, logIn, screenshot } from '../support/browser';
+import { DESKTOP, PHONE, SCREENSHOTS, go, launchBrowser, logIn, screenshot } from '../support/browser';
 import { ledgerFile, ledgerRow, uploadLedger } from '../support/ledger';
 
 /** Waits (up to 15 s) until the locator shows; with `text`, until one of its matches holds that text. */
 const shows = (locator: Locator, text?: string) =>
   (text === undefined ? locator : locator.filter({ hasText: text })).first().waitFor({ state: 'visible', timeout: 15_000 });
-
-/** Follows a link of the main navigation; on a phone, through 菜单. */
-async function go(page: Page, name: string): Promise<void> {
-  const menu = page.getByRole('button', { name: '菜单' });
-  if (await menu.isVisible()) await menu.click();
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name, exact: true }).click();
-}
 
 /** Waits until the page has drawn what it loads (the cockpit its board, the others their lists). */
 async function settled(page: Page): Promise<void> {

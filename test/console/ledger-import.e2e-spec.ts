@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser } from 'playwright-core';
 import { LEDGER_COLUMNS } from '@app/ledger';
-import { DESKTOP, PHONE, SCREENSHOTS, launchBrowser, logIn, screenshot } from '../support/browser';
+import { DESKTOP, PHONE, SCREENSHOTS, go, launchBrowser, logIn, screenshot } from '../support/browser';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient, startConsole, type ConsoleStack } from '../support/console';
 import { leadBody } from '../support/fixtures';
 import { ledgerRow, uploadLedger } from '../support/ledger';
@@ -214,7 +214,7 @@ describe('台账导入 of an office file, as a writer limited to one unit (real 
       ['airport.ledger', DESKTOP, '12-台账导入-办公室文件'],
     ] as const) {
       const { page, context } = await logIn(browser, stack.url, { username, password: PASSWORD }, { viewport, address: '192.0.2.62' });
-      await page.getByRole('link', { name: '台账导入' }).click();
+      await go(page, '台账导入');
       await page.getByLabel('选择台账文件（.xlsx）', { exact: true }).setInputFiles(path);
       const values = page.getByRole('table', { name: '导入内容' });
       await values.waitFor({ state: 'visible', timeout: 15_000 });

@@ -43,3 +43,10 @@ export async function logIn(
   await page.getByRole('button', { name: '登录' }).click();
   return { context, page };
 }
+
+/** Follows a link of the main navigation; on a phone, through 菜单. */
+export async function go(page: Page, name: string): Promise<void> {
+  const menu = page.getByRole('button', { name: '菜单' });
+  if (await menu.isVisible()) await menu.click();
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name, exact: true }).click();
+}
