@@ -44,7 +44,7 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
 
   it('logs in with the right password only; the session is found by its token and ends on logout', async () => {
     await newPerson('li.na');
-    expect(await people.login('li.na', 'wrong password!', '10.0.0.2')).toEqual({ ok: false, reason: 'invalid' });
+    expect(await people.login('li.na', 'wrong password!', '10.0.0.2')).toEqual({ ok: false, reason: 'invalid', delayMs: 250 });
     const login = await people.login(' Li.Na ', 'a long passphrase', '10.0.0.2');
     if (!login.ok) throw new Error('refused');
     const session = await people.session(login.token);
@@ -72,7 +72,7 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
     // Locked: even the right password does not open it from that address…
     const locked = await people.login('wang.fang', 'a long passphrase', '10.0.0.9');
     expect(locked).toMatchObject({ ok: false, reason: 'locked' });
-    if (locked.ok) throw new Error('opened');
+    if (locked.ok || locked.reason !== 'locked') throw new Error('opened');
     const until = Date.parse(locked.lockedUntil!) - Date.now();
     expect(until).toBeGreaterThan(LOCKOUT_MS - 60_000);
     expect(until).toBeLessThanOrEqual(LOCKOUT_MS);
@@ -111,14 +111,18 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
     const there = await people.login('sun.li', 'a long passphrase', '10.0.0.14');
     if (!here.ok || !there.ok) throw new Error('refused');
     const by = { personId: person.id, address: '10.0.0.13' };
-    expect(await people.changeOwnPassword(person.id, 'not the current', 'new long password', here.token, by)).toBe(false);
-    expect(await people.changeOwnPassword(person.id, 'a long passphrase', 'new long password', here.token, by)).toBe(true);
+    expect(await people.changeOwnPassword(person.id, 'not the current', 'new long password', here.token, by)).toEqual({
+      ok: false,
+      reason: 'invalid',
+      delayMs: 250,
+    });
+    expect(await people.changeOwnPassword(person.id, 'a long passphrase', 'new long password', here.token, by)).toEqual({ ok: true });
     expect(await people.session(here.token)).not.toBeNull();
     expect(await people.session(there.token)).toBeNull();
   });
 
   it('records logins, failed logins and admin actions, newest first', async () => {
-    const log = await people.auditLog(500);
+    const log = (await people.auditLog({ limit: 500 })).items;
     const actions = new Set(log.map((entry) => entry.action));
     for (const action of [
       'create_person',
@@ -130,6 +134,7 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
       'disable_person',
       'reset_password',
       'change_password',
+      'change_password_failed',
     ])
       expect(actions).toContain(action);
     expect(Date.parse(log[0].at)).toBeGreaterThanOrEqual(Date.parse(log[log.length - 1].at));
