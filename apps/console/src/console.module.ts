@@ -29,23 +29,25 @@ function pagesDir(): string {
  * never framed (a framed page's buttons could be clicked through a decoy). The page's one inline
  * script (the cockpit's preload) is allowed by its hash. /docs (Swagger UI) keeps its inline styles.
  */
-function contentSecurityPolicy(pages: string, docs: boolean): string {
+function contentSecurityPolicies(pages: string): { pages: string; docs: string } {
   const page = join(pages, 'index.html');
   const html = existsSync(page) ? readFileSync(page, 'utf8') : '';
   const inlineScripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
     ([, code]) => `'sha256-${createHash('sha256').update(code, 'utf8').digest('base64')}'`,
   );
-  return [
-    "default-src 'self'",
-    ["script-src 'self'", ...inlineScripts].join(' '),
-    docs ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const policy = (styles: string) =>
+    [
+      "default-src 'self'",
+      ["script-src 'self'", ...inlineScripts].join(' '),
+      `style-src ${styles}`,
+      "img-src 'self' data: blob:",
+      "connect-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; ');
+  return { pages: policy("'self'"), docs: policy("'self' 'unsafe-inline'") };
 }
 
 /**
@@ -90,7 +92,7 @@ export async function createConsoleApp(deps: ServiceDeps): Promise<NestFastifyAp
     },
   });
   const fastify = app.getHttpAdapter().getInstance();
-  const policy = { pages: contentSecurityPolicy(pagesDir(), false), docs: contentSecurityPolicy(pagesDir(), true) };
+  const policy = contentSecurityPolicies(pagesDir());
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('content-security-policy', request.url.startsWith('/docs') ? policy.docs : policy.pages);
     reply.header('x-frame-options', 'DENY');
