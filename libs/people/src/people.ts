@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
+import { LruMap } from '@app/platform';
 import { LoginLockoutEntity, PersonEntity, SessionEntity, type PersonRole } from './entities';
 import { hashPassword, verifyPassword } from './password';
 
@@ -124,6 +125,12 @@ export class People {
   private readonly sessions: Repository<SessionEntity>;
   private readonly lockouts: Repository<LoginLockoutEntity>;
   private purgedAt = 0;
+  /**
+   * Addresses this console found past their limit, until when: their further attempts are
+   * refused without a query, so that a flood costs the database nothing (nor the logins of
+   * others their connections). Only the first refusal of a block is recorded.
+   */
+  private readonly blockedAddresses = new LruMap<string, number>(100_000);
 
   constructor(private readonly dataSource: DataSource) {
     this.people = dataSource.getRepository(PersonEntity);
@@ -252,6 +259,9 @@ export class People {
     address: string,
     check: () => Promise<PersonEntity | null>,
   ): Promise<{ readonly ok: true; readonly person: PersonEntity } | GuessRefusal> {
+    const blockedUntil = this.blockedAddresses.get(address) ?? 0;
+    if (blockedUntil > Date.now())
+      return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil((blockedUntil - Date.now()) / 1000), delayMs: 0 };
     await this.purgeOldFailures();
     const [{ id: failureId }] = await this.dataSource.query('INSERT INTO login_address_failures (address) VALUES ($1) RETURNING id', [
       address,
@@ -266,8 +276,10 @@ export class People {
     if (window.failures > ADDRESS_FAILURES_PER_MINUTE) {
       // A refused attempt is no failure: the address is free again a minute after the failures that filled it.
       await this.dataSource.query('DELETE FROM login_address_failures WHERE id = $1', [failureId]);
-      await this.record(by, `${what}_rate_limited`, username);
-      return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, window.wait), delayMs: 0 };
+      const retryAfterSeconds = Math.max(1, window.wait);
+      this.blockedAddresses.set(address, Date.now() + retryAfterSeconds * 1000);
+      await this.record(by, `${what}_rate_limited`, username, { retryAfterSeconds });
+      return { ok: false, reason: 'rate_limited', retryAfterSeconds, delayMs: 0 };
     }
     const lock = await this.lockouts.findOneBy({ username, address });
     if (lock?.lockedUntil && lock.lockedUntil.getTime() > Date.now()) {
