@@ -56,6 +56,7 @@ describe('用户管理 and the console’s security headers in a real browser (c
     await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
+    framer?.closeAllConnections();
     framer?.close();
     await browser?.close();
     await app?.stop();
