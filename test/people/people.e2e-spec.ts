@@ -1,5 +1,5 @@
 import { DATABASE_SCHEMA } from '@app/migrations';
-import { LOCKOUT_MS, MAX_FAILED_LOGINS, People, SESSION_IDLE_MS } from '@app/people';
+import { ADDRESS_FAILURES_PER_MINUTE, LOCKOUT_MS, MAX_FAILED_LOGINS, People, SESSION_IDLE_MS } from '@app/people';
 import { openDataSource } from '@app/platform';
 import type { DataSource } from 'typeorm';
 import { freshDatabase, type TestDatabase } from '../support/database';
@@ -80,6 +80,27 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
     expect(await people.login('wang.fang', 'a long passphrase', '10.0.0.10')).toMatchObject({ ok: true });
     await people.unlock('Wang.Fang', admin);
     expect(await people.login('wang.fang', 'a long passphrase', '10.0.0.9')).toMatchObject({ ok: true });
+  });
+
+  it(`past ${ADDRESS_FAILURES_PER_MINUTE} failures a minute from one address every attempt is refused, in every console sharing the database`, async () => {
+    await newPerson('liu.yang');
+    const address = '10.0.0.66';
+    // A right password is forgiven: it does not count towards the address's limit.
+    expect(await people.login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: true });
+    const failures = await Promise.all(
+      Array.from({ length: ADDRESS_FAILURES_PER_MINUTE }, (_, i) => people.login(`nobody-${i}`, 'wrong password', address)),
+    );
+    expect(failures.map((f) => !f.ok && f.reason)).toEqual(Array(ADDRESS_FAILURES_PER_MINUTE).fill('invalid'));
+    const refused = await people.login('nobody-31', 'wrong password', address);
+    expect(refused).toMatchObject({ ok: false, reason: 'rate_limited' });
+    expect(await people.login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    // Another console on the same database knows it from the database.
+    const otherConsole = new People(dataSource);
+    expect(await otherConsole.login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    expect(await otherConsole.login('liu.yang', 'a long passphrase', '10.0.0.67')).toMatchObject({ ok: true });
+    // Once the minute has passed, the address may try again.
+    await db.pool.query(`UPDATE login_address_failures SET at = at - interval '61 seconds' WHERE address = $1`, [address]);
+    expect(await new People(dataSource).login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: true });
   });
 
   it('a success resets the count: failures must be in a row', async () => {
