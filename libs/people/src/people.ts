@@ -232,8 +232,7 @@ export class People {
    */
   async login(usernameAsTyped: string, password: string, address: string): Promise<LoginOutcome> {
     const username = normalizeUsername(usernameAsTyped);
-    const outcome = await this.guess('login', username, address, async () => {
-      const person = await this.people.findOneBy({ username });
+    const outcome = await this.guess('login', username, address, async (person) => {
       const matches = await verifyPassword(password, person?.passwordHash ?? (await DECOY_HASH));
       return person !== null && matches && person.disabledAt === null ? person : null;
     });
@@ -248,7 +247,7 @@ export class People {
 
   /**
    * One password guess for `username` from `address` (contract §6 "Logins"), `check` answering
-   * the person when it is right. The attempt is counted as a failure of the address before the check
+   * the person (looked up by the username) when it is right. The attempt is counted as a failure of the address before the check
    * and forgiven when right: counted first, so that a burst sent at once is held to the limit
    * too (each attempt counts after its own row is committed, so the 31st to count sees 31).
    * Every refusal is recorded as `<what>_failed`, `_locked` or `_rate_limited`.
@@ -257,7 +256,7 @@ export class People {
     what: 'login' | 'change_password',
     username: string,
     address: string,
-    check: () => Promise<PersonEntity | null>,
+    check: (person: PersonEntity | null) => Promise<PersonEntity | null>,
   ): Promise<{ readonly ok: true; readonly person: PersonEntity } | GuessRefusal> {
     const blockedUntil = this.blockedAddresses.get(address) ?? 0;
     if (blockedUntil > Date.now())
@@ -286,7 +285,7 @@ export class People {
       await this.record(by, `${what}_locked`, username);
       return { ok: false, reason: 'locked', lockedUntil: lock.lockedUntil.toISOString(), delayMs: 0 };
     }
-    const admitted = await check();
+    const admitted = await check(person);
     if (admitted) {
       await this.dataSource.query('DELETE FROM login_address_failures WHERE id = $1', [failureId]);
       await this.lockouts.delete({ username, address });
