@@ -36,6 +36,12 @@ const body = validation('body', { forbidUnknown: true });
 
 const shanghaiTime = (iso: string): string => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 
+/** 429 `rate_limited`: the address is past its login limit for this many seconds. */
+export function loginRateLimited(retryAfterSeconds: number): ApiError {
+  const { answer } = ApiError.of(429, 'rate_limited', `此地址登录失败次数过多，请 ${retryAfterSeconds} 秒后再试`);
+  return new ApiError(answer, { 'retry-after': String(retryAfterSeconds) });
+}
+
 /**
  * The answer to a refused password guess (contract §6 "Logins"): 429 `rate_limited` with
  * Retry-After past the address's limit, 429 `locked` while the username is locked for the
@@ -44,10 +50,7 @@ const shanghaiTime = (iso: string): string => new Date(iso).toLocaleString('zh-C
  */
 async function refusal(outcome: GuessRefusal, wrong: ApiError): Promise<ApiError> {
   await sleep(outcome.delayMs);
-  if (outcome.reason === 'rate_limited') {
-    const { answer } = ApiError.of(429, 'rate_limited', `此地址登录失败次数过多，请 ${outcome.retryAfterSeconds} 秒后再试`);
-    return new ApiError(answer, { 'retry-after': String(outcome.retryAfterSeconds) });
-  }
+  if (outcome.reason === 'rate_limited') return loginRateLimited(outcome.retryAfterSeconds);
   if (outcome.reason === 'locked') {
     return ApiError.of(429, 'locked', '连续登录失败次数过多，该账号在此地址已锁定 15 分钟', [
       { field: 'username', message: `该账号在此地址已锁定至 ${shanghaiTime(outcome.lockedUntil)}` },

@@ -214,6 +214,12 @@ export class People {
     return { ok: true };
   }
 
+  /** The seconds until an address this console found past its login limit may try again; 0 when it may now (as far as this console knows). */
+  blockedFor(address: string): number {
+    const blockedUntil = this.blockedAddresses.get(address) ?? 0;
+    return blockedUntil > Date.now() ? Math.ceil((blockedUntil - Date.now()) / 1000) : 0;
+  }
+
   /** The username of a person, for the password rule. */
   async usernameOf(id: string): Promise<string | null> {
     return (await this.people.findOneBy({ id }))?.username ?? null;
@@ -258,9 +264,8 @@ export class People {
     address: string,
     check: (person: PersonEntity | null) => Promise<PersonEntity | null>,
   ): Promise<{ readonly ok: true; readonly person: PersonEntity } | GuessRefusal> {
-    const blockedUntil = this.blockedAddresses.get(address) ?? 0;
-    if (blockedUntil > Date.now())
-      return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.ceil((blockedUntil - Date.now()) / 1000), delayMs: 0 };
+    const blockedFor = this.blockedFor(address);
+    if (blockedFor > 0) return { ok: false, reason: 'rate_limited', retryAfterSeconds: blockedFor, delayMs: 0 };
     await this.purgeOldFailures();
     const [{ id: failureId }] = await this.dataSource.query('INSERT INTO login_address_failures (address) VALUES ($1) RETURNING id', [
       address,
