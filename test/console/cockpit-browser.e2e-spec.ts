@@ -170,11 +170,8 @@ describe('the cockpit in a real browser', () => {
       occurredAt: '2025-06-15T10:00:00+08:00',
     });
     expect(signing.status).toBe(201);
-    await page.waitForFunction(
-      `document.querySelector('.kpi-card[data-code="signed_total_wan"]')?.getAttribute('data-actual') === '${before + 76_543}'`,
-      undefined,
-      { timeout: 5_000 },
-    );
+    // A locator, not a string predicate: the console's Content-Security-Policy forbids the eval that one needs.
+    await page.locator(`.kpi-card[data-code="signed_total_wan"][data-actual="${before + 76_543}"]`).waitFor({ timeout: 5_000 });
     expect(Date.now() - signedAt).toBeLessThan(5_000);
     expect(await page.evaluate('window.stillHere')).toBe(true);
     await context.close();
