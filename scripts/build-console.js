@@ -2,7 +2,7 @@
 /**
  * Bundles the console's pages (apps/console/web) into dist/console-web: the page, one style
  * sheet, the main script and the chunks loaded on demand (the cockpit and its charts), each
- * also compressed (.br, .gz) for the server to send as they are.
+ * also compressed (.br, .gz) for the server to send as they are. No source maps.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,7 +21,8 @@ function buildConsole() {
     metafile: true,
     bundle: true,
     minify: true,
-    sourcemap: true,
+    // No source maps: the console would serve its readable source to anyone who asks.
+    sourcemap: false,
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

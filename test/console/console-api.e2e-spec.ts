@@ -114,7 +114,7 @@ describe('the console API: sessions, CSRF, accounts, and the write and read APIs
     expect((await new ConsoleClient(stack.url, '198.51.100.2').login('wang.wu', 'a long passphrase')).status).toBe(200);
     expect((await admin.request('POST', '/v1/people/unlock', { username: 'wang.wu' })).status).toBe(204);
     expect((await attacker.login('wang.wu', 'a long passphrase')).status).toBe(200);
-    const audit = (await admin.request('GET', '/v1/people/audit')).body;
+    const audit = (await admin.request('GET', '/v1/people/audit')).body.items;
     expect(audit.find((e: { action: string; subject: string }) => e.action === 'unlock' && e.subject === 'wang.wu')).toMatchObject({
       actor: 'admin',
     });

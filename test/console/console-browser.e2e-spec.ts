@@ -12,11 +12,9 @@ const shows = (locator: Locator, text?: string) =>
 
 /** Waits until the page has drawn what it loads (the cockpit its board, the others their lists). */
 async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(
-    `!document.querySelector('.loading') && !document.querySelector('section.cockpit:not([data-ready="true"])')`,
-    undefined,
-    { timeout: 15_000 },
-  );
+  // Locators, not a polled string predicate: the console's Content-Security-Policy refuses the eval one needs.
+  await page.locator('.loading').first().waitFor({ state: 'detached', timeout: 15_000 });
+  await page.locator('section.cockpit:not([data-ready="true"])').first().waitFor({ state: 'detached', timeout: 15_000 });
 }
 
 /** The people of the tests, each in the role they have in life. */

@@ -16,8 +16,8 @@ describe('bad input over HTTP (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    ({ url: ingest, app: ingestApp } = await startIngestApi(db, { MAX_EVENT_BYTES: '4096', TRUST_PROXY: 'true' }));
-    queryApp = await createQueryApi(await testDeps(db, { MIN_POSITION_WAIT_MS: '300', TRUST_PROXY: 'true' }));
+    ({ url: ingest, app: ingestApp } = await startIngestApi(db, { MAX_EVENT_BYTES: '4096', TRUST_PROXY: '1' }));
+    queryApp = await createQueryApi(await testDeps(db, { MIN_POSITION_WAIT_MS: '300', TRUST_PROXY: '1' }));
     await queryApp.listen({ port: 0, host: '127.0.0.1' });
     query = `http://127.0.0.1:${(queryApp.getHttpServer().address() as { port: number }).port}`;
   });

@@ -1,5 +1,5 @@
 import { DATABASE_SCHEMA } from '@app/migrations';
-import { LOCKOUT_MS, MAX_FAILED_LOGINS, People, SESSION_IDLE_MS } from '@app/people';
+import { ADDRESS_FAILURES_PER_MINUTE, LOCKOUT_MS, MAX_FAILED_LOGINS, People, SESSION_IDLE_MS } from '@app/people';
 import { openDataSource } from '@app/platform';
 import type { DataSource } from 'typeorm';
 import { freshDatabase, type TestDatabase } from '../support/database';
@@ -44,7 +44,7 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
 
   it('logs in with the right password only; the session is found by its token and ends on logout', async () => {
     await newPerson('li.na');
-    expect(await people.login('li.na', 'wrong password!', '10.0.0.2')).toEqual({ ok: false, reason: 'invalid' });
+    expect(await people.login('li.na', 'wrong password!', '10.0.0.2')).toEqual({ ok: false, reason: 'invalid', delayMs: 250 });
     const login = await people.login(' Li.Na ', 'a long passphrase', '10.0.0.2');
     if (!login.ok) throw new Error('refused');
     const session = await people.session(login.token);
@@ -72,7 +72,7 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
     // Locked: even the right password does not open it from that address…
     const locked = await people.login('wang.fang', 'a long passphrase', '10.0.0.9');
     expect(locked).toMatchObject({ ok: false, reason: 'locked' });
-    if (locked.ok) throw new Error('opened');
+    if (locked.ok || locked.reason !== 'locked') throw new Error('opened');
     const until = Date.parse(locked.lockedUntil!) - Date.now();
     expect(until).toBeGreaterThan(LOCKOUT_MS - 60_000);
     expect(until).toBeLessThanOrEqual(LOCKOUT_MS);
@@ -80,6 +80,27 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
     expect(await people.login('wang.fang', 'a long passphrase', '10.0.0.10')).toMatchObject({ ok: true });
     await people.unlock('Wang.Fang', admin);
     expect(await people.login('wang.fang', 'a long passphrase', '10.0.0.9')).toMatchObject({ ok: true });
+  });
+
+  it(`past ${ADDRESS_FAILURES_PER_MINUTE} failures a minute from one address every attempt is refused, in every console sharing the database`, async () => {
+    await newPerson('liu.yang');
+    const address = '10.0.0.66';
+    // A right password is forgiven: it does not count towards the address's limit.
+    expect(await people.login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: true });
+    const failures = await Promise.all(
+      Array.from({ length: ADDRESS_FAILURES_PER_MINUTE }, (_, i) => people.login(`nobody-${i}`, 'wrong password', address)),
+    );
+    expect(failures.map((f) => !f.ok && f.reason)).toEqual(Array(ADDRESS_FAILURES_PER_MINUTE).fill('invalid'));
+    const refused = await people.login('nobody-31', 'wrong password', address);
+    expect(refused).toMatchObject({ ok: false, reason: 'rate_limited' });
+    expect(await people.login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    // Another console on the same database knows it from the database.
+    const otherConsole = new People(dataSource);
+    expect(await otherConsole.login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: false, reason: 'rate_limited' });
+    expect(await otherConsole.login('liu.yang', 'a long passphrase', '10.0.0.67')).toMatchObject({ ok: true });
+    // Once the minute has passed, the address may try again.
+    await db.pool.query(`UPDATE login_address_failures SET at = at - interval '61 seconds' WHERE address = $1`, [address]);
+    expect(await new People(dataSource).login('liu.yang', 'a long passphrase', address)).toMatchObject({ ok: true });
   });
 
   it('a success resets the count: failures must be in a row', async () => {
@@ -111,14 +132,18 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
     const there = await people.login('sun.li', 'a long passphrase', '10.0.0.14');
     if (!here.ok || !there.ok) throw new Error('refused');
     const by = { personId: person.id, address: '10.0.0.13' };
-    expect(await people.changeOwnPassword(person.id, 'not the current', 'new long password', here.token, by)).toBe(false);
-    expect(await people.changeOwnPassword(person.id, 'a long passphrase', 'new long password', here.token, by)).toBe(true);
+    expect(await people.changeOwnPassword(person.id, 'not the current', 'new long password', here.token, by)).toEqual({
+      ok: false,
+      reason: 'invalid',
+      delayMs: 250,
+    });
+    expect(await people.changeOwnPassword(person.id, 'a long passphrase', 'new long password', here.token, by)).toEqual({ ok: true });
     expect(await people.session(here.token)).not.toBeNull();
     expect(await people.session(there.token)).toBeNull();
   });
 
   it('records logins, failed logins and admin actions, newest first', async () => {
-    const log = await people.auditLog(500);
+    const log = (await people.auditLog({ limit: 500 })).items;
     const actions = new Set(log.map((entry) => entry.action));
     for (const action of [
       'create_person',
@@ -130,6 +155,7 @@ describe('people, sessions and lock-out (real PostgreSQL)', () => {
       'disable_person',
       'reset_password',
       'change_password',
+      'change_password_failed',
     ])
       expect(actions).toContain(action);
     expect(Date.parse(log[0].at)).toBeGreaterThanOrEqual(Date.parse(log[log.length - 1].at));

@@ -76,7 +76,7 @@ describe('the schema as TypeORM migrations', () => {
       // As the versioned migrations 1–6 left it: their tables, their versions in schema_migrations.
       await db.pool.query(`
         DROP TABLE migrations;
-        DROP TABLE audit_log, login_lockouts, sessions, people;
+        DROP TABLE login_address_failures, audit_log, login_lockouts, sessions, people;
         CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
         INSERT INTO schema_migrations (version, name) SELECT v, 'step ' || v FROM generate_series(1, 6) AS v;
       `);

@@ -46,7 +46,9 @@ export async function logIn(
 
 /** Follows a link of the main navigation; on a phone, through 菜单. */
 export async function go(page: Page, name: string): Promise<void> {
+  const navigation = page.getByRole('navigation', { name: '主导航' });
+  await navigation.waitFor({ state: 'attached', timeout: 15_000 });
   const menu = page.getByRole('button', { name: '菜单' });
   if (await menu.isVisible()) await menu.click();
-  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name, exact: true }).click();
+  await navigation.getByRole('link', { name, exact: true }).click();
 }

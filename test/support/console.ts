@@ -9,7 +9,7 @@ import { reference } from './fixtures';
 import { provisionedPrefix, testConnection, testSigningKeys } from './kafka';
 import { testDeps } from './services';
 
-export const CONSOLE_ADMIN_PASSWORD = 'console-admin-passphrase';
+export const CONSOLE_ADMIN_PASSWORD = 'console-passphrase-2025';
 
 /** The console with the relay and projector behind it, in this process, on a fresh database and its own topics. */
 export interface ConsoleStack {
@@ -36,7 +36,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   });
   await projector.start();
   const app: NestFastifyApplication = await createConsoleApp(
-    await testDeps(db, { CONSOLE_ADMIN_PASSWORD, MIN_POSITION_WAIT_MS: '5000', TRUST_PROXY: 'true', ...env }),
+    await testDeps(db, { CONSOLE_ADMIN_PASSWORD, MIN_POSITION_WAIT_MS: '5000', TRUST_PROXY: '1', ...env }),
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { generatePassword, passwordProblem, type People } from '@app/people';
-import type { Config, Logger } from '@app/platform';
+import { PASSWORD_RULE, generatePassword, passwordProblem, type People } from '@app/people';
+import { ConfigError, type Config, type Logger } from '@app/platform';
 
 export const FIRST_ADMIN_USERNAME = 'admin';
 
@@ -16,12 +16,14 @@ export async function ensureFirstAdmin(people: People, config: Config, logger: L
   if (password === null) {
     if (!existsSync(file)) {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${generatePassword()}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${generatePassword(FIRST_ADMIN_USERNAME)}\n`, { mode: 0o600, flag: 'wx' });
     }
     password = readFileSync(file, 'utf8').trim();
   }
-  const problem = passwordProblem(password);
-  if (problem) throw new Error(`CONSOLE_ADMIN_PASSWORD: ${problem}`);
+  // The start stops, naming where the password came from: the rule holds for the first admin too.
+  const problem = passwordProblem(password, FIRST_ADMIN_USERNAME);
+  if (problem)
+    throw new ConfigError(`${config.consoleAdminPassword === null ? file : 'CONSOLE_ADMIN_PASSWORD'}: ${problem} (${PASSWORD_RULE})`);
   const created = await people.create(
     { username: FIRST_ADMIN_USERNAME, displayName: '系统管理员', role: 'admin', password },
     { personId: null, address: 'startup' },

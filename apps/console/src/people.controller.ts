@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -13,8 +13,29 @@ import {
   MinLength,
 } from 'class-validator';
 import { isUuid, textProblem } from '@app/domain';
-import { PERSON_ROLES, People, passwordProblem, type Person, type PersonRole } from '@app/people';
-import { ApiError, ApiErrors, REFERENCE_DATA, Roles, validation, type AuthenticatedRequest } from '@app/platform';
+import {
+  AUDIT_KINDS,
+  PASSWORD_RULE,
+  PERSON_ROLES,
+  People,
+  passwordProblem,
+  type Account,
+  type AuditKind,
+  type Person,
+  type PersonRole,
+} from '@app/people';
+import {
+  ApiError,
+  ApiErrors,
+  IsIntegerText,
+  OptionalParam,
+  REFERENCE_DATA,
+  Roles,
+  integerParam,
+  validation,
+  type AuthenticatedRequest,
+} from '@app/platform';
+import { IsInstant, instantOf } from '@app/read-api';
 import type { ReferenceData } from '@app/reference-data';
 
 export class CreatePersonDto {
@@ -42,15 +63,48 @@ export class CreatePersonDto {
   @IsString({ each: true })
   units?: string[];
 
-  @ApiProperty({ description: '初始密码（10–200 个字符）' })
+  @ApiProperty({ description: `初始密码：${PASSWORD_RULE}` })
   @IsString()
   password!: string;
 }
 
 export class PasswordDto {
-  @ApiProperty({ description: '新密码（10–200 个字符）' })
+  @ApiProperty({ description: `新密码：${PASSWORD_RULE}` })
   @IsString()
   password!: string;
+}
+
+export class AuditQueryDto {
+  @ApiPropertyOptional({ enum: AUDIT_KINDS, description: 'only this kind of entry' })
+  @OptionalParam()
+  @IsIn(AUDIT_KINDS, { message: `must be one of: ${AUDIT_KINDS.join(', ')}` })
+  kind?: AuditKind;
+
+  @ApiPropertyOptional({ description: 'a username: the entries it made or that are about it', maxLength: 100 })
+  @OptionalParam()
+  @IsString()
+  @MaxLength(100)
+  person?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'entries at or after this instant' })
+  @OptionalParam()
+  @IsInstant()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'entries before this instant' })
+  @OptionalParam()
+  @IsInstant()
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', pattern: '^\\d{1,18}$' })
+  @OptionalParam()
+  @Matches(/^\d{1,18}$/, { message: 'must be the nextCursor of a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
+  @OptionalParam()
+  @IsIntegerText(1, 500)
+  limit?: string;
 }
 
 export class UnlockDto {
@@ -61,6 +115,7 @@ export class UnlockDto {
 }
 
 const body = validation('body', { forbidUnknown: true });
+const query = validation('query', { forbidUnknown: false });
 
 /** 用户管理: accounts of the console (contract §7), for admins. */
 @ApiTags('people')
@@ -74,8 +129,8 @@ export class PeopleController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every account, without password hashes' })
-  list(): Promise<Person[]> {
+  @ApiOperation({ summary: 'Every account, without password hashes; `locked` while a lock-out holds it from some address' })
+  list(): Promise<Account[]> {
     return this.people.list();
   }
 
@@ -86,7 +141,7 @@ export class PeopleController {
     const details: { field: string; message: string }[] = [];
     const nameProblem = textProblem(dto.displayName);
     if (nameProblem) details.push({ field: 'displayName', message: nameProblem });
-    const weak = passwordProblem(dto.password);
+    const weak = passwordProblem(dto.password, dto.username);
     if (weak) details.push({ field: 'password', message: weak });
     dto.units?.forEach((unit, i) => {
       if (!this.reference.units.has(unit)) details.push({ field: `units.${i}`, message: '不是已知的责任单位代码' });
@@ -119,12 +174,11 @@ export class PeopleController {
   @HttpCode(204)
   @ApiOperation({ summary: "Reset an account's password: its sessions end" })
   async resetPassword(@Param('id') id: string, @Body(body) dto: PasswordDto, @Req() req: AuthenticatedRequest): Promise<void> {
-    const weak = passwordProblem(dto.password);
+    const username = isUuid(id) ? await this.people.usernameOf(id) : null;
+    if (username === null) return this.found(false, id);
+    const weak = passwordProblem(dto.password, username);
     if (weak) throw ApiError.of(400, 'invalid_input', weak, [{ field: 'password', message: weak }]);
-    await this.found(
-      isUuid(id) && (await this.people.resetPassword(id, dto.password, { personId: req.principal!.id, address: req.ip })),
-      id,
-    );
+    await this.found(await this.people.resetPassword(id, dto.password, { personId: req.principal!.id, address: req.ip }), id);
   }
 
   @Post('unlock')
@@ -135,9 +189,18 @@ export class PeopleController {
   }
 
   @Get('audit')
-  @ApiOperation({ summary: 'The record of logins, failed logins and admin actions, newest first' })
-  audit() {
-    return this.people.auditLog();
+  @ApiOperation({
+    summary: 'The record of logins, failed logins and admin actions, newest first, in pages (cursor = nextCursor of the previous page)',
+  })
+  audit(@Query(query) dto: AuditQueryDto) {
+    return this.people.auditLog({
+      kind: dto.kind || undefined,
+      person: dto.person?.trim() || undefined,
+      from: instantOf(dto.from) ?? undefined,
+      to: instantOf(dto.to) ?? undefined,
+      cursor: dto.cursor || undefined,
+      limit: integerParam(dto.limit) ?? 50,
+    });
   }
 
   private async found(done: boolean, id: string): Promise<void> {

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { MAX_PASSWORD_LENGTH, People, passwordProblem, type SessionView } from '@app/people';
+import { MAX_PASSWORD_LENGTH, PASSWORD_RULE, People, passwordProblem, type GuessRefusal, type SessionView } from '@app/people';
 import { ApiError, CONFIG, Roles, validation, type AuthenticatedRequest, type Config } from '@app/platform';
 import { SESSION_COOKIE, sessionTokenOf, type ConsoleRequest } from './session.guard';
 
@@ -26,12 +27,37 @@ export class ChangePasswordDto {
   @MaxLength(MAX_PASSWORD_LENGTH)
   currentPassword!: string;
 
-  @ApiProperty({ description: '新密码（10–200 个字符）' })
+  @ApiProperty({ description: `新密码：${PASSWORD_RULE}` })
   @IsString()
   newPassword!: string;
 }
 
 const body = validation('body', { forbidUnknown: true });
+
+const shanghaiTime = (iso: string): string => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+
+/** 429 `rate_limited`: the address is past its login limit for this many seconds. */
+export function loginRateLimited(retryAfterSeconds: number): ApiError {
+  const { answer } = ApiError.of(429, 'rate_limited', `此地址登录失败次数过多，请 ${retryAfterSeconds} 秒后再试`);
+  return new ApiError(answer, { 'retry-after': String(retryAfterSeconds) });
+}
+
+/**
+ * The answer to a refused password guess (contract §6 "Logins"): 429 `rate_limited` with
+ * Retry-After past the address's limit, 429 `locked` while the username is locked for the
+ * address, else `wrong` — each after the guess's delay. The wait is a timer: it holds no
+ * database connection, and other requests go on meanwhile.
+ */
+async function refusal(outcome: GuessRefusal, wrong: ApiError): Promise<ApiError> {
+  await sleep(outcome.delayMs);
+  if (outcome.reason === 'rate_limited') return loginRateLimited(outcome.retryAfterSeconds);
+  if (outcome.reason === 'locked') {
+    return ApiError.of(429, 'locked', '连续登录失败次数过多，该账号在此地址已锁定 15 分钟', [
+      { field: 'username', message: `该账号在此地址已锁定至 ${shanghaiTime(outcome.lockedUntil)}` },
+    ]);
+  }
+  return wrong;
+}
 
 /** Log in, who am I, log out, change my password (contract §7). */
 @ApiTags('session')
@@ -47,12 +73,11 @@ export class SessionController {
   @ApiOperation({ summary: 'Log in: sets the session cookie; answers the person and the CSRF token' })
   async login(@Body(body) dto: LoginDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const outcome = await this.people.login(dto.username, dto.password, req.ip);
-    if (!outcome.ok && outcome.reason === 'locked') {
-      throw ApiError.of(429, 'locked', '连续登录失败次数过多，该账号在此地址已锁定 15 分钟', [
-        { field: 'username', message: `已锁定至 ${outcome.lockedUntil}` },
-      ]);
-    }
-    if (!outcome.ok) throw ApiError.of(401, 'unauthorized', '用户名或密码错误', [{ field: 'password', message: '用户名或密码错误' }]);
+    if (!outcome.ok)
+      throw await refusal(
+        outcome,
+        ApiError.of(401, 'unauthorized', '用户名或密码错误', [{ field: 'password', message: '用户名或密码错误' }]),
+      );
     void reply.header('set-cookie', this.cookie(outcome.token));
     return { person: outcome.person, csrfToken: outcome.csrfToken };
   }
@@ -76,14 +101,20 @@ export class SessionController {
   @Put('password')
   @HttpCode(204)
   @Roles('admin', 'writer', 'reader')
-  @ApiOperation({ summary: 'Change my own password (my other sessions end)' })
-  async changePassword(@Body(body) dto: ChangePasswordDto, @Req() req: AuthenticatedRequest): Promise<void> {
-    const problem = passwordProblem(dto.newPassword);
+  @ApiOperation({
+    summary: 'Change my own password (my other sessions end); a wrong current password counts as a failed login from this address',
+  })
+  async changePassword(@Body(body) dto: ChangePasswordDto, @Req() req: ConsoleRequest): Promise<void> {
+    const { person } = req.session!;
+    const problem = passwordProblem(dto.newPassword, person.username);
     if (problem) throw ApiError.of(400, 'invalid_input', problem, [{ field: 'newPassword', message: problem }]);
-    const by = { personId: req.principal!.id, address: req.ip };
-    if (!(await this.people.changeOwnPassword(req.principal!.id, dto.currentPassword, dto.newPassword, sessionTokenOf(req)!, by))) {
-      throw ApiError.of(400, 'invalid_input', '当前密码错误', [{ field: 'currentPassword', message: '当前密码错误' }]);
-    }
+    const by = { personId: person.id, address: req.ip };
+    const outcome = await this.people.changeOwnPassword(person.id, dto.currentPassword, dto.newPassword, sessionTokenOf(req)!, by);
+    if (!outcome.ok)
+      throw await refusal(
+        outcome,
+        ApiError.of(400, 'invalid_input', '当前密码错误', [{ field: 'currentPassword', message: '当前密码错误' }]),
+      );
   }
 
   /** A browser-session cookie (the server ends idle sessions after 8 h); an empty value clears it. */

@@ -1,4 +1,4 @@
-import { PEOPLE_ENTITIES, PeopleAndSessions1700000000007 } from '@app/people';
+import { LoginLimits1700000000015, PEOPLE_ENTITIES, PeopleAndSessions1700000000007 } from '@app/people';
 import { ApiKeyEntity, type DatabaseSchema } from '@app/platform';
 import { LATER_READ_MODEL_MIGRATIONS, READ_MODEL_MIGRATIONS } from '@app/read-models';
 import { EventStore1700000000001 } from './1700000000001-event-store';
@@ -22,6 +22,7 @@ export const DATABASE_SCHEMA: DatabaseSchema = {
     LeasesAndIdempotencyAge1700000000006,
     PeopleAndSessions1700000000007,
     ...LATER_READ_MODEL_MIGRATIONS,
+    LoginLimits1700000000015,
   ],
   entities: [ApiKeyEntity, ...PEOPLE_ENTITIES],
 };

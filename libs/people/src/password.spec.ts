@@ -25,11 +25,17 @@ describe('password hashes', () => {
     expect(await verifyPassword('x', '')).toBe(false);
   });
 
-  it('a new password needs 10 to 200 characters; generated ones qualify', () => {
-    expect(passwordProblem('short')).toContain('至少');
-    expect(passwordProblem('x'.repeat(201))).toContain('至多');
-    expect(passwordProblem(42)).not.toBeNull();
-    expect(passwordProblem('十个汉字也是一个好密码')).toBeNull();
-    expect(passwordProblem(generatePassword())).toBeNull();
+  it('a new password needs 10 to 200 characters, 4 distinct ones and not the username; generated ones qualify', () => {
+    expect(passwordProblem('short', 'li.na')).toBe('密码至少 10 个字符');
+    expect(passwordProblem('x'.repeat(201), 'li.na')).toBe('密码至多 200 个字符');
+    expect(passwordProblem(42, 'li.na')).not.toBeNull();
+    expect(passwordProblem('aaaaaaaaaa', 'admin')).toBe('密码至少含 4 个不同的字符');
+    expect(passwordProblem('abcabcabca', 'admin')).toBe('密码至少含 4 个不同的字符');
+    expect(passwordProblem('abcdabcdab', 'admin')).toBeNull();
+    expect(passwordProblem('my ADMIN passphrase', 'admin')).toBe('密码不得包含用户名');
+    expect(passwordProblem('Zhang.Wei-2025!', 'zhang.wei')).toBe('密码不得包含用户名');
+    expect(passwordProblem('zhang wei 2025!', 'zhang.wei')).toBeNull();
+    expect(passwordProblem('十个汉字也是一个好密码', 'li.na')).toBeNull();
+    for (let i = 0; i < 100; i++) expect(passwordProblem(generatePassword('ab'), 'ab')).toBeNull();
   });
 });

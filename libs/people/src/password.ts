@@ -38,15 +38,32 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** Why a new password is refused, or null (length only: a long passphrase beats any rule on characters). */
-export function passwordProblem(password: unknown): string | null {
+/** Distinct characters a new password needs: `aaaaaaaaaa` or `abababab…` is no password. */
+export const MIN_DISTINCT_CHARACTERS = 4;
+
+/** The password rule, in the words shown beside a password field. */
+export const PASSWORD_RULE = `密码须为 ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} 个字符，至少含 ${MIN_DISTINCT_CHARACTERS} 个不同字符，且不得包含用户名`;
+
+/**
+ * Why a new password for `username` is refused, or null: 10 to 200 characters (a long
+ * passphrase beats any rule on character classes), at least 4 distinct ones, and not
+ * containing the username (case-insensitive). Each message names the rule it breaks.
+ */
+export function passwordProblem(password: unknown, username: string): string | null {
   if (typeof password !== 'string') return '密码必须是文字';
-  if ([...password].length < MIN_PASSWORD_LENGTH) return `密码至少 ${MIN_PASSWORD_LENGTH} 个字符`;
-  if ([...password].length > MAX_PASSWORD_LENGTH) return `密码至多 ${MAX_PASSWORD_LENGTH} 个字符`;
+  const characters = [...password.normalize('NFC')];
+  if (characters.length < MIN_PASSWORD_LENGTH) return `密码至少 ${MIN_PASSWORD_LENGTH} 个字符`;
+  if (characters.length > MAX_PASSWORD_LENGTH) return `密码至多 ${MAX_PASSWORD_LENGTH} 个字符`;
+  if (new Set(characters).size < MIN_DISTINCT_CHARACTERS) return `密码至少含 ${MIN_DISTINCT_CHARACTERS} 个不同的字符`;
+  const name = username.trim().toLowerCase();
+  if (name !== '' && password.toLowerCase().includes(name)) return '密码不得包含用户名';
   return null;
 }
 
-/** A password for a first admin or a reset: 20 characters of base64url, about 120 bits. */
-export function generatePassword(): string {
-  return randomBytes(15).toString('base64url');
+/** A password for a first admin or a reset: 20 characters of base64url (about 120 bits) that meets the rule for `username`. */
+export function generatePassword(username: string): string {
+  for (;;) {
+    const password = randomBytes(15).toString('base64url');
+    if (passwordProblem(password, username) === null) return password;
+  }
 }

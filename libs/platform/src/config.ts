@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Configuration from the environment, checked once at start: a wrong value stops the app
  * with a message naming the variable. Defaults suit a developer's machine.
@@ -30,8 +32,11 @@ export interface Config {
   /** Null when unset: the HTTP apps then use the one in `adminApiKeyFile`, generated there once (development). */
   readonly adminApiKey: string | null;
   readonly adminApiKeyFile: string;
-  /** Whose `X-Forwarded-For` to believe (Fastify's trustProxy): false, true, a hop count or addresses. */
-  readonly trustProxy: boolean | number | string;
+  /**
+   * Whose `X-Forwarded-For` to believe (Fastify's trustProxy): false (the socket's address), a
+   * hop count, or the proxies' addresses and CIDRs. Never `true`: that believes any forged header.
+   */
+  readonly trustProxy: false | number | string[];
   /** Requests whose credentials fail, per client address and minute, before 429. */
   readonly failedAuthPerMinute: number;
   /** Idempotency answers older than this are purged. */
@@ -189,13 +194,41 @@ function publicUrl(raw: string | undefined, problems: string[]): string | null {
   return raw.replace(/\/+$/, '');
 }
 
-function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-fA-F.:/, ]+$/.test(raw)) return raw;
-  problems.push(`TRUST_PROXY=${raw}: must be true, false, a hop count or a list of proxy addresses`);
-  return false;
+/**
+ * TRUST_PROXY: the client address is the one the hop count or the proxies' list designates in
+ * `X-Forwarded-For`. A bare `true` (every hop trusted) would let a client choose its own address
+ * — to escape the login limits and to forge the audit log — so it stops the service.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | number | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') {
+    problems.push(
+      'TRUST_PROXY=true: trusts every X-Forwarded-For hop a client sends; give the number of proxies in front (1) or their addresses',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(value)) {
+    if (Number(value) > 10) problems.push(`TRUST_PROXY=${value}: a hop count from 0 to 10`);
+    return Number(value);
+  }
+  const proxies = value.split(',').map((p) => p.trim());
+  const bad = proxies.filter((p) => !isAddressOrCidr(p));
+  if (bad.length > 0) {
+    problems.push(
+      `TRUST_PROXY=${raw}: must be false, a hop count or proxy addresses (IPs or CIDRs, comma-separated); not ${bad.join(', ')}`,
+    );
+    return false;
+  }
+  return proxies;
+}
+
+function isAddressOrCidr(text: string): boolean {
+  const [address, prefix, ...rest] = text.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
 export function requireKafkaBrokers(config: Config): readonly string[] {

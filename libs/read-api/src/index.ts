@@ -9,6 +9,7 @@ import { ReferenceController } from './reference.controller';
 
 export { Freshness } from './freshness';
 export { projectScopeOf, visibleUnitResults } from './read-scope';
+export { IsInstant, instantOf } from './query-dtos';
 
 /**
  * The read API of contract §4, as controllers and providers that an app mounts beside its own

@@ -35,7 +35,7 @@ const NotWith = (other: string): PropertyDecorator =>
   });
 
 /** asOf: an instant with an offset, from 2000-01-01 to 24 h after the server clock, as business times are. */
-const IsInstant = (): PropertyDecorator =>
+export const IsInstant = (): PropertyDecorator =>
   ValidateBy({
     name: 'isInstant',
     validator: {
