@@ -377,8 +377,15 @@ describe('the scope of reads, walked over every read route as a unit-limited key
             const [a, l] = await both(`${path}${q}`);
             expect([path + q, l.status]).toEqual([path + q, 200]);
             const [header, ...rows] = a.body[0].rows as unknown[][];
-            const idColumn = header.indexOf('项目编号');
-            expect(l.body[0].rows).toEqual([header, ...rows.filter((row) => own(unitOfProject.get(row[idColumn] as string)!))]);
+            const idColumn = header.indexOf('项目ID');
+            const serialColumn = header.indexOf('序号');
+            // 序号 numbers each export's own rows; every other cell is the admin's, filtered to the caller's units.
+            const withoutSerial = (row: unknown[]) => row.filter((_, i) => i !== serialColumn);
+            const [limitedHeader, ...limitedRows] = l.body[0].rows as unknown[][];
+            expect([limitedHeader, ...limitedRows].map(withoutSerial)).toEqual(
+              [header, ...rows.filter((row) => own(unitOfProject.get(row[idColumn] as string)!))].map(withoutSerial),
+            );
+            expect(limitedRows.map((row) => row[serialColumn])).toEqual(limitedRows.map((_, i) => i + 1));
           }
           break;
         case 'changes':
