@@ -69,7 +69,9 @@ export function checkInvestor(issues: Issues, field: string, value: unknown): vo
   checkKnownFields(issues, `${field}.`, value, ['name', 'creditCode', 'originRegion', 'top500']);
   checkText(issues, `${field}.name`, value.name);
   if (value.creditCode !== undefined) {
-    if (typeof value.creditCode !== 'string' || !isValidCreditCode(value.creditCode)) {
+    if (typeof value.creditCode !== 'string' || value.creditCode.trim().length !== 18) {
+      issues.push({ field: `${field}.creditCode`, message: 'must be an 18-character unified social credit code' });
+    } else if (!isValidCreditCode(value.creditCode)) {
       issues.push({
         field: `${field}.creditCode`,
         message: 'is not a valid 18-character unified social credit code (check character wrong)',
