@@ -5,7 +5,7 @@ import { freshDatabase, type TestDatabase } from '../support/database';
 import { ledgerRow, rowXml, uploadLedger, xlsxOf } from '../support/ledger';
 import { runApp, type Running } from '../support/processes';
 
-const ADMIN_PASSWORD = 'console-admin-passphrase';
+const ADMIN_PASSWORD = 'console-passphrase-2025';
 const PASSWORD = 'a long passphrase';
 
 /** `rows` data rows of a real ledger's columns, each different (so the file compresses as a real one does). */

@@ -186,11 +186,12 @@ describe('bad input over HTTP (real PostgreSQL)', () => {
     expect(wait.headers.get('retry-after')).toBe('1');
   });
 
-  it('asOf is offered only where it is honoured: the KPI reports, the trend and the breakdowns, not the funnel', async () => {
+  it('asOf is offered only where it is honoured: the KPI reports, the trend, the breakdowns, the funnel and the stalled projects, not the project list', async () => {
     const doc = (await call(query, 'GET', '/docs/openapi.json', { key: null })).body;
     const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name);
-    expect(names('/v1/funnel')).not.toContain('asOf');
-    for (const path of ['/v1/kpis', '/v1/kpis/units', '/v1/kpis/trend', '/v1/breakdown']) expect(names(path)).toContain('asOf');
+    for (const path of ['/v1/kpis', '/v1/kpis/units', '/v1/kpis/trend', '/v1/breakdown', '/v1/funnel', '/v1/projects/stalled'])
+      expect(names(path)).toContain('asOf');
+    expect(names('/v1/projects')).not.toContain('asOf');
   });
 
   it('API key units: unknown, repeated or too many are refused; readers may be limited to units', async () => {

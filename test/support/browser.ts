@@ -47,8 +47,9 @@ export async function logIn(
 /** Follows a link of the main navigation; on a phone, through 菜单. */
 export async function go(page: Page, name: string): Promise<void> {
   const navigation = page.getByRole('navigation', { name: '主导航' });
-  await navigation.waitFor({ state: 'attached', timeout: 15_000 });
   const menu = page.getByRole('button', { name: '菜单' });
+  // Drawn once the session is known: the navigation, or on a phone the button that unfolds it.
+  await navigation.or(menu).first().waitFor({ timeout: 15_000 });
   if (await menu.isVisible()) await menu.click();
   await navigation.getByRole('link', { name, exact: true }).click();
 }
