@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { CheckboxesField, SelectField, TextField, formatTime, listError, shanghaiTime, toFormFailure, type FormFailure } from '../form';
 import { nameIn, type Reference } from '../session';
+import { Pager } from '../pager';
 
 interface Account {
   readonly id: string;
@@ -124,15 +125,7 @@ function AuditLog(props: { version: number }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="日志分页">
-        <button type="button" class="secondary" disabled={pages.length === 1} onClick={() => setPages(pages.slice(0, -1))}>
-          上一页
-        </button>
-        <span>第 {pages.length} 页</span>
-        <button type="button" class="secondary" disabled={!result?.nextCursor} onClick={() => setPages([...pages, result!.nextCursor!])}>
-          下一页
-        </button>
-      </nav>
+      <Pager label="日志分页" pages={pages} nextCursor={result?.nextCursor} onPages={setPages} />
     </>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { SelectField, TextField, formatTime, formatWan } from '../form';
 import { nameIn, unitsFor, type Reference, type SessionPerson } from '../session';
+import { Pager } from '../pager';
 
 export const STAGE_OPTIONS = [
   { code: 'lead', name: '线索' },
@@ -166,15 +167,7 @@ export function ProjectsPage(props: { person: SessionPerson; reference: Referenc
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="分页">
-        <button type="button" class="secondary" disabled={pages.length === 1} onClick={() => setPages(pages.slice(0, -1))}>
-          上一页
-        </button>
-        <span>第 {pages.length} 页</span>
-        <button type="button" class="secondary" disabled={!result?.nextCursor} onClick={() => setPages([...pages, result!.nextCursor!])}>
-          下一页
-        </button>
-      </nav>
+      <Pager label="分页" pages={pages} nextCursor={result?.nextCursor} onPages={setPages} />
     </section>
   );
 }
