@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { call } from '../support/services';
 import { startPipeline, type Pipeline } from '../support/pipeline';
+import { correctCommand as correct, signCommand as sign, tick } from '../support/fixtures';
 
 /**
  * What moved a number, event by event, when the events came in one batch and share one record
@@ -21,26 +22,12 @@ const lead = (projectId: string, unit = 'zz-erqi') => ({
   plannedInvestmentWan: 100_000,
   occurredAt: '2025-01-10T10:00:00+08:00',
 });
-const sign = (projectId: string, signedAmountWan: number, occurredAt = '2025-03-10T10:00:00+08:00') => ({
-  type: 'SignProject',
-  projectId,
-  signedAmountWan,
-  occurredAt,
-});
 const start = (projectId: string, startedInvestmentWan: number) => ({
   type: 'StartProject',
   projectId,
   startedInvestmentWan,
   occurredAt: '2025-03-20T10:00:00+08:00',
 });
-const correct = (projectId: string, changes: Record<string, unknown>) => ({
-  type: 'CorrectProject',
-  projectId,
-  changes,
-  reason: '核实更正',
-  occurredAt: '2025-05-06T10:00:00+08:00',
-});
-const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('what moved a number, within a batch (real pipeline)', () => {
   let pipeline: Pipeline;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { call } from '../support/services';
 import { startPipeline, type Pipeline } from '../support/pipeline';
+import { correctCommand as correct, signCommand as sign, tick } from '../support/fixtures';
 
 /**
  * 关账 and reported vs restated (contract §9), computed by hand: two Q1 signings are closed in,
@@ -21,20 +22,6 @@ const lead = (projectId: string, unit: string, sector = 'emerging') => ({
   plannedInvestmentWan: 100_000,
   occurredAt: '2025-01-10T10:00:00+08:00',
 });
-const sign = (projectId: string, signedAmountWan: number, occurredAt: string) => ({
-  type: 'SignProject',
-  projectId,
-  signedAmountWan,
-  occurredAt,
-});
-const correct = (projectId: string, changes: Record<string, unknown>) => ({
-  type: 'CorrectProject',
-  projectId,
-  changes,
-  reason: '核实更正',
-  occurredAt: '2025-05-06T10:00:00+08:00',
-});
-const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('closing a period; reported and restated (real pipeline)', () => {
   let pipeline: Pipeline;

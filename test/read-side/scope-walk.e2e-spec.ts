@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createConsoleApp } from '../../apps/console/src/console.module';
-import { VALID_CREDIT_CODES } from '../support/fixtures';
+import { VALID_CREDIT_CODES, correctCommand as correct, signCommand as sign, tick } from '../support/fixtures';
 import { CONSOLE_ADMIN_PASSWORD, ConsoleClient } from '../support/console';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { ADMIN_KEY, call, testDeps } from '../support/services';
@@ -41,19 +41,6 @@ const lead = (projectId: string, unit: string, investor: Record<string, unknown>
   plannedInvestmentWan: 100_000,
   occurredAt,
 });
-const sign = (projectId: string, signedAmountWan: number, occurredAt: string) => ({
-  type: 'SignProject',
-  projectId,
-  signedAmountWan,
-  occurredAt,
-});
-const correct = (projectId: string, changes: Record<string, unknown>) => ({
-  type: 'CorrectProject',
-  projectId,
-  changes,
-  reason: '核实更正',
-  occurredAt: '2025-05-06T10:00:00+08:00',
-});
 const activity = (activityId: string, unit: string) => ({
   type: 'RecordActivity',
   activityId,
@@ -71,7 +58,6 @@ async function applied(pipeline: Pipeline, position: number): Promise<void> {
     if (tries === 30) throw new Error(`the read models did not reach ${position}: ${JSON.stringify(answer.body)}`);
   }
 }
-const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 const round10 = (x: number) => Math.round(x * 1e10) / 1e10;
 
 /** An answer as the walk compares it: JSON, text (CSV) or the cells of a workbook. */

@@ -54,3 +54,23 @@ export function leadEvent(projectId: string): NewEvent {
   const { occurredAt, ...data } = leadBody({ projectId });
   return { type: 'LeadRegistered', occurredAt: new Date(occurredAt as string).toISOString(), data, actor: SYSTEM_ACTOR, schemaVersion: 1 };
 }
+
+/** A SignProject batch item. */
+export const signCommand = (projectId: string, signedAmountWan: number, occurredAt = '2025-03-10T10:00:00+08:00') => ({
+  type: 'SignProject',
+  projectId,
+  signedAmountWan,
+  occurredAt,
+});
+
+/** A CorrectProject batch item, made on 6 May 2025. */
+export const correctCommand = (projectId: string, changes: Record<string, unknown>) => ({
+  type: 'CorrectProject',
+  projectId,
+  changes,
+  reason: '核实更正',
+  occurredAt: '2025-05-06T10:00:00+08:00',
+});
+
+/** A pause long enough for the next write to get a later record time. */
+export const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
